@@ -1,0 +1,78 @@
+"""Entry points for building, testing, benchmarking and releasing multistack.
+
+Each session is a thin wrapper over a module in buildsys/ that does the work.
+Sessions run in the current environment (./dev installs the pinned
+requirements there), so no session downloads anything by itself.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "tests"]
+nox.options.error_on_missing_interpreters = True
+
+
+@nox.session(name="tests")
+def tests(session: nox.Session) -> None:
+    """Build the core (plain and ASan/UBSan), run C unit tests, pytest and guest tests."""
+    from buildsys import testing
+
+    testing.run_tests(session, session.posargs)
+
+
+@nox.session(name="lint")
+def lint(session: nox.Session) -> None:
+    """ruff, mypy and clang-format checks."""
+    from buildsys import lint as lint_mod
+
+    lint_mod.run(session)
+
+
+@nox.session(name="bench", default=False, tags=["slow"])
+def bench(session: nox.Session) -> None:
+    """Benchmarks of the classifier core; `-- --json PATH` writes machine-readable results."""
+    from buildsys import bench as bench_mod
+
+    bench_mod.run(session, session.posargs)
+
+
+@nox.session(name="fuzz", default=False, tags=["slow"])
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the parser and decisions with libFuzzer; `-- -runs=N` is passed through."""
+    from buildsys import fuzz as fuzz_mod
+
+    fuzz_mod.run(session, session.posargs)
+
+
+@nox.session(name="build-linux", default=False)
+def build_linux(session: nox.Session) -> None:
+    """Build multistack.ko: `-- KSRC=<kernel build dir> NSRC=<netmap tree> [NBUILD=...] [--vm NAME]`."""
+    from buildsys import linux
+
+    linux.run(session, session.posargs)
+
+
+@nox.session(name="build-freebsd", default=False)
+def build_freebsd(session: nox.Session) -> None:
+    """Build multistack.ko for FreeBSD, natively or in the Vagrant VM: `-- [--with-sctp]`."""
+    from buildsys import freebsd
+
+    freebsd.run(session, session.posargs)
+
+
+@nox.session(name="dist", default=False)
+def dist(session: nox.Session) -> None:
+    """Reproducible release tarball of the current commit, with its .sha256."""
+    from buildsys import dist as dist_mod
+
+    dist_mod.run(session, session.posargs)
+
+
+@nox.session(name="release-check", default=False)
+def release_check(session: nox.Session) -> None:
+    """Unpack the release tarball in an empty directory and build and test from there."""
+    from buildsys import dist as dist_mod
+
+    dist_mod.release_check(session, session.posargs)
