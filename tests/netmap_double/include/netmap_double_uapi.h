@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Userspace interface of the netmap TEST DOUBLE (tests/netmap_double): the
+ * ioctls a guest test uses to build a switch and push frames through the
+ * lookup of the module under test.  Not part of netmap and never shipped.
+ */
+#ifndef NETMAP_DOUBLE_UAPI_H
+#define NETMAP_DOUBLE_UAPI_H
+
+#ifdef __KERNEL__
+#include <linux/ioctl.h>
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#include <sys/ioctl.h>
+#endif
+
+#define NMD_NAME_LEN 64
+#define NMD_FRAME_MAX 2048
+
+/* What an attached fd stands for. */
+enum nmd_kind {
+	NMD_KIND_VP = 0,  /* a virtual port, like an application's "valem:vp0" */
+	NMD_KIND_NIC = 1, /* a NIC and its host stack: ports "valem:eth0" and "valem:eth0^" */
+};
+
+/*
+ * NMD_IOC_ATTACH: attach this fd to a new port on the switch named by the
+ * prefix of name up to and including ':' (the switch is created if absent).
+ * The port lives until close(), which runs the switch's dtor on it (for a
+ * NIC, on the NIC port, as netmap does).
+ */
+struct nmd_attach {
+	char name[NMD_NAME_LEN];  /* in: "valem:vp0" */
+	uint32_t kind;            /* in: enum nmd_kind */
+	uint32_t virt_hdr_len;    /* in: 0, 10 or 12, as a port's virtio-net header */
+	int32_t port_index;       /* out: the port's index on the switch */
+	int32_t host_port_index;  /* out: NMD_KIND_NIC only: the host stack port, else -1 */
+};
+
+/*
+ * NMD_IOC_INJECT: run the switch's lookup on one frame as if it came from
+ * this fd's port (from_host = 1: from the host stack port of a NIC fd).
+ * frame holds virt_hdr_len bytes of header followed by the Ethernet frame;
+ * first_frag_len > 0 splits it into two slots at that length, as netmap
+ * does for a frame spread over several buffers.
+ */
+struct nmd_inject {
+	uint32_t len;             /* in: bytes in frame, header included */
+	uint32_t first_frag_len;  /* in: 0 = one slot */
+	uint32_t from_host;       /* in: 1 = from the NIC's host stack port */
+	uint32_t ring;            /* in: source ring number */
+	uint32_t dst_port;        /* out: what lookup returned: index, 254 all, 255 drop */
+	uint32_t dst_ring;        /* out: the ring lookup chose */
+	char dst_name[NMD_NAME_LEN]; /* out: port name, "*" for all, "" for drop */
+	uint8_t frame[NMD_FRAME_MAX]; /* in */
+};
+
+#define NMD_IOC_ATTACH _IOWR('N', 1, struct nmd_attach)
+#define NMD_IOC_INJECT _IOWR('N', 2, struct nmd_inject)
+
+#endif /* NETMAP_DOUBLE_UAPI_H */
