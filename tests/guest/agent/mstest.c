@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mstest: the guest's hands.  Runs a list of operations given on the command line, left to
+ * right, keeping one current socket and one current netmap port between them, and stops with
+ * status 1 at the first result that differs from the expected one.  Each operation prints what
+ * it did, so the console shows every step.  See usage() for the operations.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "multistack/ms_uapi.h"
+#include "mstest.h"
+
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE 136
+#endif
+
+struct state {
+	int sock;
+	struct mst_port *port;
+	const char *port_name;
+};
+
+struct tuple {
+	uint8_t family;
+	uint8_t proto;
+	uint16_t port;
+	uint8_t addr[16];
+	int wildcard;
+};
+
+static void usage(void)
+{
+	fputs("usage: mstest OP... where OP is one of\n"
+	      "  sock FAMILY PROTO ADDR PORT     socket(), bind() (and listen() for tcp)\n"
+	      "  close-sock | port NAME | close-port | setuid UID | ready FILE | pause | sleep MS\n"
+	      "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
+	      "              [version=N] expect=OK|EPERM|...   NIOCCONFIG on the current port\n"
+	      "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
+	      "  inject IFNAME FILE [repeat=N]   AF_PACKET send of each frame in FILE\n"
+	      "  send FILE                       transmit each frame of FILE on the current port\n"
+	      "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port\n"
+	      "  churn N PORTNAME FAMILY PROTO ADDR PORT   open/bind/BIND/UNBIND/close cycles\n"
+	      "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
+	      "(2-byte little-endian length, bytes) records.\n",
+	      stderr);
+	exit(2);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mstest: %s\n", what);
+	exit(1);
+}
+
+static int parse_errno(const char *name)
+{
+	if (strcmp(name, "OK") == 0 || strcmp(name, "0") == 0)
+		return 0;
+	for (int e = 1; e < 200; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return e;
+	}
+	die("unknown errno name");
+	return -1;
+}
+
+static const char *errno_name(int e)
+{
+	return e == 0 ? "OK" : strerrorname_np(e) ? strerrorname_np(e) : "E?";
+}
+
+static uint8_t parse_proto(const char *p)
+{
+	if (strcmp(p, "udp") == 0)
+		return IPPROTO_UDP;
+	if (strcmp(p, "tcp") == 0)
+		return IPPROTO_TCP;
+	if (strcmp(p, "udplite") == 0)
+		return IPPROTO_UDPLITE;
+	if (strcmp(p, "sctp") == 0)
+		return IPPROTO_SCTP;
+	if (strcmp(p, "dccp") == 0)
+		return IPPROTO_DCCP;
+	die("unknown protocol");
+	return 0;
+}
+
+/* Reads FAMILY PROTO ADDR PORT at argv[0..3]. */
+static struct tuple parse_tuple(char **argv)
+{
+	struct tuple t;
+
+	memset(&t, 0, sizeof(t));
+	t.family = (uint8_t)atoi(argv[0]);
+	t.proto = parse_proto(argv[1]);
+	t.port = (uint16_t)atoi(argv[3]);
+	t.wildcard = strcmp(argv[2], "*") == 0;
+	if (t.family != 4 && t.family != 6)
+		die("family is 4 or 6");
+	if (!t.wildcard && inet_pton(t.family == 4 ? AF_INET : AF_INET6, argv[2], t.addr) != 1)
+		die("bad address");
+	return t;
+}
+
+static int open_socket(const struct tuple *t)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int type = t->proto == IPPROTO_TCP || t->proto == IPPROTO_SCTP ? SOCK_STREAM : SOCK_DGRAM;
+	int proto = t->proto == IPPROTO_SCTP || t->proto == IPPROTO_UDPLITE ? t->proto : 0;
+	int fd;
+
+	if (t->proto == IPPROTO_DCCP)
+		type = SOCK_DCCP;
+	memset(&ss, 0, sizeof(ss));
+	if (t->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(t->port);
+		memcpy(&sin->sin_addr, t->addr, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(t->port);
+		memcpy(&sin6->sin6_addr, t->addr, 16);
+		len = sizeof(*sin6);
+	}
+	fd = socket(t->family == 4 ? AF_INET : AF_INET6, type, proto);
+	if (fd < 0)
+		return -errno;
+	if (t->family == 6) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 1) < 0)) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static void fill_req(struct ms_req *req, uint8_t cmd, const struct tuple *t, int fd)
+{
+	memset(req, 0, sizeof(*req));
+	req->magic = MS_REQ_MAGIC;
+	req->version = MS_REQ_VERSION;
+	req->cmd = cmd;
+	req->family = t->family;
+	req->proto = t->proto;
+	req->port = t->port;
+	req->fd = fd;
+	memcpy(req->addr, t->addr, sizeof(req->addr));
+}
+
+static int need_port(struct state *st)
+{
+	if (st->port == NULL)
+		die("no current port: use 'port NAME' first");
+	return 0;
+}
+
+/* bind/unbind/query: returns how many argv entries it used. */
+static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
+{
+	struct ms_req req;
+	struct tuple t;
+	int fd = st->sock, expect = 0, i = 4, err;
+	long expect_flags = -1;
+
+	if (argc < 4)
+		usage();
+	t = parse_tuple(argv);
+	fill_req(&req, cmd, &t, fd);
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		char *v = strchr(argv[i], '=') + 1;
+
+		if (strncmp(argv[i], "fd=", 3) == 0)
+			req.fd = strcmp(v, "cur") == 0	  ? st->sock :
+				 strcmp(v, "search") == 0 ? MS_REQ_FD_SEARCH :
+							    atoi(v);
+		else if (strncmp(argv[i], "flags=", 6) == 0)
+			req.flags = (uint32_t)strtoul(v, NULL, 0);
+		else if (strncmp(argv[i], "reserved=", 9) == 0)
+			req.reserved[0] = (uint8_t)strtoul(v, NULL, 0);
+		else if (strncmp(argv[i], "version=", 8) == 0)
+			req.version = (uint8_t)strtoul(v, NULL, 0);
+		else if (strncmp(argv[i], "expect=", 7) == 0)
+			expect = parse_errno(v);
+		else if (strncmp(argv[i], "expect-flags=", 13) == 0)
+			expect_flags = strtol(v, NULL, 0);
+		else
+			usage();
+	}
+	need_port(st);
+	err = mst_port_config(st->port, &req);
+	printf("%s %s %s %s %s fd=%d on %s: %s", cmd == MS_CMD_BIND ? "BIND" : cmd == MS_CMD_UNBIND ? "UNBIND" : "QUERY",
+	       argv[0], argv[1], argv[2], argv[3], req.fd, st->port_name, errno_name(err));
+	if (cmd == MS_CMD_QUERY && err == 0)
+		printf(" flags=%u owner=%s pid=%u packets=%llu", req.out_flags, req.out_owner_port,
+		       req.out_owner_pid, (unsigned long long)req.out_packets);
+	printf("\n");
+	if (err != expect) {
+		fprintf(stderr, "mstest: expected %s, got %s\n", errno_name(expect), errno_name(err));
+		exit(1);
+	}
+	if (expect_flags >= 0 && (long)req.out_flags != expect_flags) {
+		fprintf(stderr, "mstest: expected flags %ld, got %u\n", expect_flags, req.out_flags);
+		exit(1);
+	}
+	return i;
+}
+
+struct frames {
+	uint8_t *buf;
+	size_t len;
+};
+
+static struct frames read_frames(const char *path)
+{
+	struct frames f = { NULL, 0 };
+	FILE *fp = fopen(path, "rb");
+	struct stat sb;
+
+	if (fp == NULL || fstat(fileno(fp), &sb) < 0)
+		die("cannot open frames file");
+	f.buf = malloc((size_t)sb.st_size + 1);
+	if (f.buf == NULL || fread(f.buf, 1, (size_t)sb.st_size, fp) != (size_t)sb.st_size)
+		die("cannot read frames file");
+	f.len = (size_t)sb.st_size;
+	fclose(fp);
+	return f;
+}
+
+/* Calls fn on each frame of f; returns the count. */
+static unsigned each_frame(const struct frames *f, int (*fn)(const uint8_t *, size_t, void *),
+			   void *arg)
+{
+	unsigned n = 0;
+
+	for (size_t off = 0; off + 2 <= f->len;) {
+		size_t len = f->buf[off] | (size_t)f->buf[off + 1] << 8;
+
+		off += 2;
+		if (off + len > f->len)
+			die("truncated frames file");
+		if (fn(f->buf + off, len, arg) != 0)
+			die("sending a frame failed");
+		off += len;
+		n++;
+	}
+	return n;
+}
+
+struct packet_out {
+	int fd;
+	struct sockaddr_ll ll;
+};
+
+static int packet_send(const uint8_t *frame, size_t len, void *arg)
+{
+	struct packet_out *out = arg;
+
+	if (sendto(out->fd, frame, len, 0, (struct sockaddr *)&out->ll, sizeof(out->ll)) < 0) {
+		perror("sendto");
+		return -1;
+	}
+	return 0;
+}
+
+static int port_send(const uint8_t *frame, size_t len, void *arg)
+{
+	int err = mst_port_send(arg, frame, len);
+
+	if (err != 0)
+		fprintf(stderr, "mstest: port send: %s\n", strerror(err));
+	return err;
+}
+
+static void op_inject(const char *ifname, const char *path, unsigned repeat)
+{
+	struct frames f = read_frames(path);
+	struct packet_out out;
+	unsigned n = 0;
+
+	memset(&out, 0, sizeof(out));
+	out.fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (out.fd < 0)
+		die("AF_PACKET socket");
+	out.ll.sll_family = AF_PACKET;
+	out.ll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (out.ll.sll_ifindex == 0)
+		die("no such interface");
+	for (unsigned r = 0; r < repeat; r++)
+		n += each_frame(&f, packet_send, &out);
+	close(out.fd);
+	free(f.buf);
+	printf("injected %u frames on %s\n", n, ifname);
+}
+
+static void churn(unsigned n, const char *port_name, char **targs)
+{
+	struct tuple t = parse_tuple(targs);
+	struct ms_req req;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mst_port *port = mst_port_open(port_name);
+		int fd = open_socket(&t), err;
+
+		if (port == NULL || fd < 0)
+			die("churn: cannot open the port or the socket");
+		fill_req(&req, MS_CMD_BIND, &t, fd);
+		err = mst_port_config(port, &req);
+		if (err == 0) {
+			fill_req(&req, MS_CMD_UNBIND, &t, fd);
+			err = mst_port_config(port, &req);
+		}
+		if (err == 0 && (i & 1)) { /* every other cycle, leave one for close() to clean up */
+			fill_req(&req, MS_CMD_BIND, &t, fd);
+			err = mst_port_config(port, &req);
+		}
+		if (err != 0) {
+			fprintf(stderr, "mstest: churn cycle %u: %s\n", i, errno_name(err));
+			exit(1);
+		}
+		if (i & 2) { /* vary which goes first: the port or the socket */
+			close(fd);
+			mst_port_close(port);
+		} else {
+			mst_port_close(port);
+			close(fd);
+		}
+	}
+	printf("churn: %u cycles on %s\n", n, port_name);
+}
+
+static void print_frame(const uint8_t *frame, size_t len, void *arg)
+{
+	(void)arg;
+	printf("  rx %zu bytes:", len);
+	for (size_t i = 0; i < len && i < 48; i++)
+		printf(" %02x", frame[i]);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct state st = { .sock = -1, .port = NULL, .port_name = "" };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	for (int i = 1; i < argc;) {
+		const char *op = argv[i++];
+		int left = argc - i;
+
+		if (strcmp(op, "sock") == 0 && left >= 4) {
+			struct tuple t = parse_tuple(argv + i);
+
+			st.sock = open_socket(&t);
+			if (st.sock < 0) {
+				fprintf(stderr, "mstest: socket: %s\n", strerror(-st.sock));
+				return 1;
+			}
+			printf("socket fd=%d bound to %s %s %s %s\n", st.sock, argv[i], argv[i + 1],
+			       argv[i + 2], argv[i + 3]);
+			i += 4;
+		} else if (strcmp(op, "close-sock") == 0) {
+			close(st.sock);
+			st.sock = -1;
+		} else if (strcmp(op, "port") == 0 && left >= 1) {
+			st.port_name = argv[i++];
+			st.port = mst_port_open(st.port_name);
+			if (st.port == NULL) {
+				fprintf(stderr, "mstest: open port %s: %s\n", st.port_name, strerror(errno));
+				return 1;
+			}
+			printf("port %s open\n", st.port_name);
+		} else if (strcmp(op, "close-port") == 0) {
+			mst_port_close(st.port);
+			st.port = NULL;
+		} else if ((strcmp(op, "bind") == 0 || strcmp(op, "unbind") == 0 ||
+			    strcmp(op, "query") == 0)) {
+			uint8_t cmd = op[0] == 'b' ? MS_CMD_BIND : op[0] == 'u' ? MS_CMD_UNBIND : MS_CMD_QUERY;
+
+			i += op_request(&st, cmd, argc - i, argv + i);
+		} else if (strcmp(op, "setuid") == 0 && left >= 1) {
+			uid_t uid = (uid_t)atoi(argv[i++]);
+
+			if (setgid(uid) < 0 || setuid(uid) < 0)
+				die("setuid");
+			printf("now uid %u\n", (unsigned)getuid());
+		} else if (strcmp(op, "ready") == 0 && left >= 1) {
+			int fd = open(argv[i++], O_CREAT | O_WRONLY, 0644);
+
+			if (fd >= 0)
+				close(fd);
+		} else if (strcmp(op, "pause") == 0) {
+			for (;;)
+				pause();
+		} else if (strcmp(op, "sleep") == 0 && left >= 1) {
+			usleep((useconds_t)atoi(argv[i++]) * 1000);
+		} else if (strcmp(op, "inject") == 0 && left >= 2) {
+			unsigned repeat = 1;
+
+			if (left >= 3 && strncmp(argv[i + 2], "repeat=", 7) == 0)
+				repeat = (unsigned)atoi(argv[i + 2] + 7);
+			op_inject(argv[i], argv[i + 1], repeat);
+			i += repeat > 1 || (left >= 3 && strncmp(argv[i + 2], "repeat=", 7) == 0) ? 3 : 2;
+		} else if (strcmp(op, "send") == 0 && left >= 1) {
+			struct frames f = read_frames(argv[i++]);
+
+			need_port(&st);
+			printf("sent %u frames on %s\n", each_frame(&f, port_send, st.port), st.port_name);
+			free(f.buf);
+		} else if (strcmp(op, "recv") == 0 && left >= 2) {
+			int timeout = atoi(argv[i]);
+			const char *want = argv[i + 1];
+			unsigned n;
+
+			need_port(&st);
+			n = mst_port_recv(st.port, timeout, print_frame, NULL);
+			printf("received %u frames on %s\n", n, st.port_name);
+			if ((strncmp(want, "expect=", 7) == 0 && n != (unsigned)atoi(want + 7)) ||
+			    (strncmp(want, "min=", 4) == 0 && n < (unsigned)atoi(want + 4))) {
+				fprintf(stderr, "mstest: wanted %s frames\n", want);
+				return 1;
+			}
+			i += 2;
+		} else if (strcmp(op, "churn") == 0 && left >= 6) {
+			churn((unsigned)atoi(argv[i]), argv[i + 1], argv + i + 2);
+			i += 6;
+		} else {
+			usage();
+		}
+	}
+	return 0;
+}

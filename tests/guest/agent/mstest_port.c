@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mstest's netmap port: the plain NIOCCTRL interface, no libnetmap, so the program stays static. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <net/netmap.h>
+#include <net/netmap_legacy.h>
+#include <net/netmap_user.h>
+
+#include "multistack/ms_uapi.h"
+#include "mstest.h"
+
+struct mst_port {
+	int fd;
+	char name[NETMAP_REQ_IFNAMSIZ];
+	void *mem;
+	size_t memsize;
+	struct netmap_if *nifp;
+};
+
+struct mst_port *mst_port_open(const char *name)
+{
+	struct nmreq_header hdr;
+	struct nmreq_register reg;
+	struct mst_port *port = calloc(1, sizeof(*port));
+	int err;
+
+	if (port == NULL)
+		return NULL;
+	port->fd = open("/dev/netmap", O_RDWR);
+	if (port->fd < 0)
+		goto fail;
+	memset(&hdr, 0, sizeof(hdr));
+	memset(&reg, 0, sizeof(reg));
+	hdr.nr_version = NETMAP_API;
+	hdr.nr_reqtype = NETMAP_REQ_REGISTER;
+	strncpy(hdr.nr_name, name, sizeof(hdr.nr_name) - 1);
+	strncpy(port->name, name, sizeof(port->name) - 1);
+	hdr.nr_body = (uintptr_t)&reg;
+	reg.nr_mode = NR_REG_ALL_NIC;
+	if (ioctl(port->fd, NIOCCTRL, &hdr) < 0)
+		goto fail;
+	port->memsize = reg.nr_memsize;
+	port->mem = mmap(NULL, port->memsize, PROT_READ | PROT_WRITE, MAP_SHARED, port->fd, 0);
+	if (port->mem == MAP_FAILED)
+		goto fail;
+	port->nifp = NETMAP_IF(port->mem, reg.nr_offset);
+	return port;
+fail:
+	err = errno;
+	if (port->fd >= 0)
+		close(port->fd);
+	free(port);
+	errno = err;
+	return NULL;
+}
+
+void mst_port_close(struct mst_port *port)
+{
+	if (port == NULL)
+		return;
+	munmap(port->mem, port->memsize);
+	close(port->fd);
+	free(port);
+}
+
+int mst_port_config(struct mst_port *port, struct ms_req *req)
+{
+	struct nm_ifreq ifr;
+
+	_Static_assert(sizeof(*req) == sizeof(ifr.data), "ms_req fills nm_ifreq's data");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int)sizeof(ifr.nifr_name) - 1, port->name);
+	memcpy(ifr.data, req, sizeof(*req));
+	if (ioctl(port->fd, NIOCCONFIG, &ifr) < 0)
+		return errno;
+	memcpy(req, ifr.data, sizeof(*req));
+	return 0;
+}
+
+int mst_port_send(struct mst_port *port, const void *frame, size_t len)
+{
+	struct netmap_ring *ring = NETMAP_TXRING(port->nifp, 0);
+	struct pollfd pfd = { .fd = port->fd, .events = POLLOUT };
+	struct netmap_slot *slot;
+
+	if (nm_ring_space(ring) == 0 && poll(&pfd, 1, 1000) <= 0)
+		return EAGAIN;
+	if (nm_ring_space(ring) == 0 || len > ring->nr_buf_size)
+		return ENOSPC;
+	slot = &ring->slot[ring->head];
+	memcpy(NETMAP_BUF(ring, slot->buf_idx), frame, len);
+	slot->len = (uint16_t)len;
+	ring->head = ring->cur = nm_ring_next(ring, ring->head);
+	return ioctl(port->fd, NIOCTXSYNC, NULL) < 0 ? errno : 0;
+}
+
+unsigned mst_port_recv(struct mst_port *port, int timeout_ms,
+		       void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg)
+{
+	struct pollfd pfd = { .fd = port->fd, .events = POLLIN };
+	unsigned count = 0;
+
+	while (poll(&pfd, 1, timeout_ms) > 0) {
+		for (unsigned r = 0; r < port->nifp->ni_rx_rings; r++) {
+			struct netmap_ring *ring = NETMAP_RXRING(port->nifp, r);
+
+			while (!nm_ring_empty(ring)) {
+				struct netmap_slot *slot = &ring->slot[ring->head];
+
+				if (fn != NULL)
+					fn((const uint8_t *)NETMAP_BUF(ring, slot->buf_idx), slot->len,
+					   arg);
+				count++;
+				ring->head = ring->cur = nm_ring_next(ring, ring->head);
+			}
+		}
+	}
+	return count;
+}

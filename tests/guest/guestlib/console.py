@@ -1,0 +1,96 @@
+"""Reads the agent's structured lines and kernel faults back out of the serial console.
+
+The agent (tests/guest/agent/init) writes, one a line:
+    MSBEGIN <scenario>
+    MSCHECK {"check": ..., "ok": true|false, "detail": ...}   from the scenario's checks
+    MSDATA {"key": ..., "value": ...}                          observations for the host
+    MSKLOG <kernel log line>                                   the kernel log after the scenario
+    MSEND {"scenario": ..., "rc": ..., "seconds": ...}
+and MSDONE after the last scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+DONE_MARKER = "MSDONE"
+
+# Anything the kernel says when it is unhappy.  A test fails on any of them.
+FAULT = re.compile(
+    r"WARNING: CPU:|WARNING: .* at |BUG: |BUG kmalloc|kernel BUG|Oops|general protection fault"
+    r"|Kernel panic|KASAN|UBSAN|KFENCE|possible circular locking|possible recursive locking"
+    r"|inconsistent lock state|lockdep|suspicious RCU usage|refcount_t: |list_add corruption"
+    r"|list_del corruption|rcu_sched self-detected|rcu: INFO|soft lockup|hung_task|Call Trace:"
+)
+
+_LINE = re.compile(r"(MSBOOTED|MSBEGIN|MSCHECK|MSDATA|MSKLOG|MSEND|MSDONE)\b ?(.*)$")
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)
+    rc: int | None = None
+    seconds: float | None = None
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.rc is not None
+
+    def failed_checks(self) -> list[dict[str, Any]]:
+        return [c for c in self.checks if not c.get("ok")]
+
+
+@dataclass
+class GuestRun:
+    scenarios: dict[str, ScenarioResult] = field(default_factory=dict)
+    boot_faults: list[str] = field(default_factory=list)
+    done: bool = False
+    console: str = ""
+    booted_after: float | None = None  # guest seconds from power-on to the first scenario
+
+
+def parse(console: str) -> GuestRun:
+    """Splits console output into per-scenario results; faults go to the scenario they hit."""
+    run = GuestRun(console=console)
+    current: ScenarioResult | None = None
+    for raw in console.splitlines():
+        m = _LINE.search(raw)
+        kind, rest = (m.group(1), m.group(2)) if m else ("", raw)
+        text = rest if kind == "MSKLOG" else raw
+        if FAULT.search(text) and kind not in ("MSCHECK", "MSDATA"):
+            (current.faults if current else run.boot_faults).append(text.strip())
+        if current is not None:
+            current.log.append(raw)
+        if kind == "MSBEGIN":
+            current = run.scenarios[rest.strip()] = ScenarioResult(rest.strip())
+        elif kind == "MSCHECK" and current is not None:
+            current.checks.append(_json(rest, {"check": rest, "ok": False}))
+        elif kind == "MSDATA" and current is not None:
+            item = _json(rest, {})
+            if "key" in item:
+                current.data[str(item["key"])] = item.get("value")
+        elif kind == "MSEND" and current is not None:
+            end = _json(rest, {})
+            current.rc = int(end.get("rc", -1))
+            current.seconds = float(end.get("seconds", 0))
+            current = None
+        elif kind == "MSBOOTED":
+            run.booted_after = float(rest.strip() or 0)
+        elif kind == "MSDONE":
+            run.done = True
+    return run
+
+
+def _json(text: str, fallback: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return fallback
+    return value if isinstance(value, dict) else fallback

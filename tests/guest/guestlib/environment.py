@@ -1,0 +1,129 @@
+"""Where the guest's pieces come from: qemu, Debian's kernel, and the modules under test.
+
+Every path can be overridden from the environment, so the same scenarios run
+against the netmap test double in CI and against a real netmap build:
+
+    MS_GUEST_KREL   kernel release to boot (default: the newest with an image and modules)
+    MULTISTACK_KO   default out/linux/<release>/multistack.ko
+    NSRC, NBUILD    a netmap source tree and its build directory (NBUILD defaults to NSRC/LINUX)
+    NETMAP_KO       default NBUILD/netmap.ko when NSRC or NBUILD is set, else the test double
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+BUILD_DIR = REPO / "build" / "guest"
+GUEST_DIR = REPO / "tests" / "guest"
+
+
+def _newest_release() -> str | None:
+    releases = [
+        p.name.removeprefix("vmlinuz-")
+        for p in Path("/boot").glob("vmlinuz-*")
+        if (Path("/lib/modules") / p.name.removeprefix("vmlinuz-") / "modules.dep").is_file()
+    ]
+    return sorted(releases)[-1] if releases else None
+
+
+@dataclass(frozen=True)
+class NetmapBuild:
+    """A real upstream netmap: its sources (for headers) and its build directory."""
+
+    src: Path
+    build: Path
+
+    @property
+    def module(self) -> Path:
+        return self.build / "netmap.ko"
+
+    @property
+    def vale_ctl(self) -> Path:
+        return self.build / "build-apps" / "vale-ctl" / "vale-ctl"
+
+    @property
+    def includes(self) -> list[Path]:
+        return [self.src / "sys", self.src / "libnetmap"]
+
+    @property
+    def libnetmap(self) -> Path:
+        return self.build / "build-libnetmap" / "libnetmap.a"
+
+
+@dataclass(frozen=True)
+class GuestEnv:
+    """Everything a boot needs, resolved once per test session."""
+
+    qemu: Path | None
+    release: str | None
+    netmap: NetmapBuild | None
+
+    @classmethod
+    def from_environ(cls) -> GuestEnv:
+        qemu = shutil.which("qemu-system-x86_64")
+        release = os.environ.get("MS_GUEST_KREL") or _newest_release()
+        nsrc = os.environ.get("NSRC")
+        nbuild = os.environ.get("NBUILD")
+        netmap = None
+        if nsrc or nbuild:
+            src = Path(nsrc) if nsrc else Path(nbuild or "").parent
+            build = Path(nbuild) if nbuild else src / "LINUX"
+            netmap = NetmapBuild(src=src, build=build)
+        return cls(qemu=Path(qemu) if qemu else None, release=release, netmap=netmap)
+
+    @property
+    def kernel_image(self) -> Path:
+        return Path("/boot") / f"vmlinuz-{self.release}"
+
+    @property
+    def modules_dir(self) -> Path:
+        return Path("/lib/modules") / str(self.release)
+
+    def boot_skip_reason(self) -> str | None:
+        """Why no guest can boot here, or None."""
+        if self.qemu is None:
+            return "qemu-system-x86_64 is not installed"
+        if self.release is None:
+            return "no kernel image /boot/vmlinuz-* with modules in /lib/modules"
+        if not self.kernel_image.is_file():
+            return f"kernel image {self.kernel_image} is missing"
+        return None
+
+    @property
+    def multistack_ko(self) -> Path:
+        env = os.environ.get("MULTISTACK_KO")
+        return Path(env) if env else REPO / "out" / "linux" / str(self.release) / "multistack.ko"
+
+    @property
+    def netmap_ko(self) -> Path:
+        env = os.environ.get("NETMAP_KO")
+        if env:
+            return Path(env)
+        if self.netmap is not None:
+            return self.netmap.module
+        return REPO / "build" / "netmap_double" / str(self.release) / "netmap.ko"
+
+    @property
+    def backend(self) -> str:
+        """ "netmap" for a real netmap build, "double" for the test double."""
+        return "netmap" if self.netmap is not None else "double"
+
+    def modules_skip_reason(self) -> str | None:
+        """Why the module scenarios cannot run, or None."""
+        for ko, what in ((self.netmap_ko, "netmap module"), (self.multistack_ko, "multistack")):
+            if not ko.is_file():
+                return f"{what} {ko} is not built (set MULTISTACK_KO/NETMAP_KO or NSRC/NBUILD)"
+        return None
+
+    def real_netmap_skip_reason(self) -> str | None:
+        """Why the real-netmap scenarios cannot run, or None."""
+        if self.netmap is None:
+            return "NSRC/NBUILD do not point at a built netmap"
+        for path in (self.netmap.module, self.netmap.vale_ctl):
+            if not path.is_file():
+                return f"{path} is missing: build netmap in NBUILD={self.netmap.build}"
+        return None

@@ -1,0 +1,12 @@
+"""The harness itself, against real netmap: boot, attach a veth NIC to VALE, ping across."""
+
+import pytest
+
+pytestmark = pytest.mark.guest
+
+
+@pytest.mark.scenario("netmap_smoke")
+def test_netmap_smoke(scenario):
+    names = [c["check"] for c in scenario.checks]
+    assert "ping crosses the switch" in names
+    assert "netmap unloads" in names
