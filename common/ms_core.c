@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The core's lifecycle and its writers: bind, unbind, per-owner cleanup, listing. */
+#include "ms_internal.h"
+
+enum ms_status ms_core_create(struct ms_core **out)
+{
+	struct ms_core *core = (struct ms_core *)ms_os_zalloc_large(sizeof(*core));
+
+	*out = (struct ms_core *)0;
+	if (!core)
+		return MS_ERR_NOMEM;
+	core->bytes = sizeof(*core);
+	core->lock = ms_os_lock_create();
+	core->stats = ms_os_percpu_zalloc(sizeof(struct ms_stats));
+	if (!core->lock || !core->stats || ms_table_init(core) != MS_OK) {
+		if (core->stats)
+			ms_os_percpu_free(core->stats);
+		if (core->lock)
+			ms_os_lock_destroy(core->lock);
+		ms_os_free_large(core, sizeof(*core));
+		return MS_ERR_NOMEM;
+	}
+	core->bytes += (size_t)ms_os_percpu_count() * sizeof(struct ms_stats);
+	*out = core;
+	return MS_OK;
+}
+
+bool ms_tuple_valid(const struct ms_tuple *tuple)
+{
+	unsigned i;
+
+	switch (tuple->proto) {
+	case MS_PROTO_TCP:
+	case MS_PROTO_UDP:
+	case MS_PROTO_DCCP:
+	case MS_PROTO_SCTP:
+	case MS_PROTO_UDPLITE:
+		break;
+	default:
+		return false;
+	}
+	if (tuple->family == MS_FAMILY_INET) {
+		for (i = 4; i < sizeof(tuple->addr); i++)
+			if (tuple->addr[i])
+				return false;
+		return true;
+	}
+	return tuple->family == MS_FAMILY_INET6;
+}
+
+static bool tuple_is_wildcard(const struct ms_tuple *tuple)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(tuple->addr); i++)
+		if (tuple->addr[i])
+			return false;
+	return true;
+}
+
+static void tuple_key(struct ms_key *key, const struct ms_tuple *tuple)
+{
+	ms_key_from_addr(key, tuple->addr, tuple->family);
+	key->w[2] = ms_key_meta(tuple->family, tuple->proto, tuple->port, MS_KIND_TUPLE);
+}
+
+static void claim_key(struct ms_key *key, const struct ms_tuple *tuple, uint16_t owner)
+{
+	ms_key_from_addr(key, tuple->addr, tuple->family);
+	key->w[2] = ms_key_meta(tuple->family, 0, owner, MS_KIND_CLAIM);
+}
+
+static struct ms_entry *find_locked(struct ms_core *core, const struct ms_key *key)
+{
+	return ms_table_find(core->table, key, ms_hash(key, core->table->seed));
+}
+
+static void owner_link(struct ms_core *core, struct ms_entry *e)
+{
+	struct ms_entry **head = &core->owner_head[e->owner];
+
+	e->owner_prev = (struct ms_entry *)0;
+	e->owner_next = *head;
+	if (*head)
+		(*head)->owner_prev = e;
+	*head = e;
+}
+
+static void owner_unlink(struct ms_core *core, struct ms_entry *e)
+{
+	if (e->owner_prev)
+		e->owner_prev->owner_next = e->owner_next;
+	else
+		core->owner_head[e->owner] = e->owner_next;
+	if (e->owner_next)
+		e->owner_next->owner_prev = e->owner_prev;
+}
+
+static struct ms_entry *entry_new(struct ms_core *core, const struct ms_key *key, uint16_t owner,
+				  uint16_t kind)
+{
+	struct ms_entry *e = (struct ms_entry *)ms_os_zalloc(sizeof(*e));
+
+	if (!e)
+		return e;
+	e->key = *key;
+	e->owner = owner;
+	e->kind = kind;
+	core->bytes += sizeof(*e);
+	return e;
+}
+
+static void entry_free_deferred(struct ms_deferred *head)
+{
+	ms_os_free(MS_CONTAINER_OF(head, struct ms_entry, deferred), sizeof(struct ms_entry));
+}
+
+/* Unpublishes an entry; its memory goes after the readers that may hold it. */
+static void entry_retire(struct ms_core *core, struct ms_entry *e)
+{
+	ms_table_remove(core, e);
+	owner_unlink(core, e);
+	core->bytes -= sizeof(*e);
+	ms_os_defer_free(&e->deferred, entry_free_deferred);
+}
+
+static enum ms_status claim_get(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner)
+{
+	struct ms_key key;
+	struct ms_entry *e;
+	enum ms_status st;
+
+	claim_key(&key, tuple, owner);
+	e = find_locked(core, &key);
+	if (e) {
+		e->claims++;
+		return MS_OK;
+	}
+	e = entry_new(core, &key, owner, MS_KIND_CLAIM);
+	if (!e)
+		return MS_ERR_NOMEM;
+	e->claims = 1;
+	st = ms_table_insert(core, e);
+	if (st != MS_OK) {
+		core->bytes -= sizeof(*e);
+		ms_os_free(e, sizeof(*e));
+		return st;
+	}
+	owner_link(core, e);
+	return MS_OK;
+}
+
+static void claim_put(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner)
+{
+	struct ms_key key;
+	struct ms_entry *e;
+
+	claim_key(&key, tuple, owner);
+	e = find_locked(core, &key);
+	if (e && --e->claims == 0)
+		entry_retire(core, e);
+}
+
+static enum ms_status bind_locked(struct ms_core *core, const struct ms_tuple *tuple,
+				  uint16_t owner, void *cookie)
+{
+	bool wildcard = tuple_is_wildcard(tuple);
+	struct ms_key key;
+	struct ms_entry *e;
+	enum ms_status st;
+
+	tuple_key(&key, tuple);
+	e = find_locked(core, &key);
+	if (e)
+		return e->owner == owner ? MS_ERR_EXISTS : MS_ERR_INUSE;
+	if (!wildcard) {
+		st = claim_get(core, tuple, owner);
+		if (st != MS_OK)
+			return st;
+	}
+	e = entry_new(core, &key, owner, MS_KIND_TUPLE);
+	st = e ? ms_table_insert(core, e) : MS_ERR_NOMEM;
+	if (st != MS_OK) {
+		if (e) {
+			core->bytes -= sizeof(*e);
+			ms_os_free(e, sizeof(*e));
+		}
+		if (!wildcard)
+			claim_put(core, tuple, owner);
+		return st;
+	}
+	e->cookie = cookie;
+	owner_link(core, e);
+	core->count++;
+	if (wildcard)
+		MS_STORE(&core->wildcards[tuple->family == MS_FAMILY_INET6],
+			 core->wildcards[tuple->family == MS_FAMILY_INET6] + 1);
+	return MS_OK;
+}
+
+enum ms_status ms_bind(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner,
+		       void *cookie)
+{
+	enum ms_status st;
+
+	if (!ms_tuple_valid(tuple) || owner >= MS_MAX_OWNERS)
+		return MS_ERR_INVAL;
+	ms_os_lock(core->lock);
+	st = bind_locked(core, tuple, owner, cookie);
+	ms_os_unlock(core->lock);
+	return st;
+}
+
+/* Removes a tuple entry and what it holds; returns its cookie. */
+static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
+{
+	struct ms_tuple tuple;
+	void *cookie = e->cookie;
+	bool wildcard = (e->key.w[0] | e->key.w[1]) == 0;
+	uint8_t family = (uint8_t)(e->key.w[2] >> 24);
+
+	core->count--;
+	if (wildcard) {
+		MS_STORE(&core->wildcards[family == MS_FAMILY_INET6],
+			 core->wildcards[family == MS_FAMILY_INET6] - 1);
+	} else {
+		tuple.family = family;
+		__builtin_memcpy(tuple.addr, &e->key.w[0], 8);
+		__builtin_memcpy(tuple.addr + 8, &e->key.w[1], 8);
+		claim_put(core, &tuple, e->owner);
+	}
+	entry_retire(core, e);
+	return cookie;
+}
+
+enum ms_status ms_unbind(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner,
+			 void **cookie_out)
+{
+	struct ms_key key;
+	struct ms_entry *e;
+	enum ms_status st = MS_OK;
+	void *cookie = (void *)0;
+
+	if (!ms_tuple_valid(tuple) || owner >= MS_MAX_OWNERS)
+		return MS_ERR_INVAL;
+	tuple_key(&key, tuple);
+	ms_os_lock(core->lock);
+	e = find_locked(core, &key);
+	if (!e)
+		st = MS_ERR_NOENT;
+	else if (e->owner != owner)
+		st = MS_ERR_PERM;
+	else
+		cookie = tuple_remove(core, e);
+	ms_os_unlock(core->lock);
+	if (cookie_out)
+		*cookie_out = cookie;
+	return st;
+}
+
+uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
+			 void (*release)(void *cookie, void *arg), void *arg)
+{
+	uint32_t removed = 0;
+	struct ms_entry *e;
+	void *cookie;
+
+	if (owner >= MS_MAX_OWNERS)
+		return 0;
+	ms_os_lock(core->lock);
+	/* Claims go with the last tuple on their address, so only tuples are taken here;
+	 * the restart skips claims a removal may have unlinked next to the cursor. */
+	for (;;) {
+		for (e = core->owner_head[owner]; e && e->kind != MS_KIND_TUPLE; e = e->owner_next)
+			;
+		if (!e)
+			break;
+		cookie = tuple_remove(core, e);
+		if (release)
+			release(cookie, arg);
+		removed++;
+	}
+	ms_os_unlock(core->lock);
+	return removed;
+}
+
+static void registration_of(const struct ms_entry *e, struct ms_registration *reg)
+{
+	uint8_t family = (uint8_t)(e->key.w[2] >> 24);
+
+	__builtin_memset(reg, 0, sizeof(*reg));
+	reg->tuple.family = family;
+	reg->tuple.proto = (uint8_t)(e->key.w[2] >> 16);
+	reg->tuple.port = (uint16_t)e->key.w[2];
+	__builtin_memcpy(reg->tuple.addr, &e->key.w[0], 8);
+	__builtin_memcpy(reg->tuple.addr + 8, &e->key.w[1], 8);
+	reg->owner = e->owner;
+	reg->packets = MS_LOAD(&e->packets);
+	reg->bytes = MS_LOAD(&e->bytes);
+	reg->cookie = e->cookie;
+}
+
+void ms_foreach(struct ms_core *core, int (*visit)(const struct ms_registration *reg, void *arg),
+		void *arg)
+{
+	struct ms_registration reg;
+	unsigned owner;
+	struct ms_entry *e;
+
+	ms_os_lock(core->lock);
+	for (owner = 0; owner < MS_MAX_OWNERS; owner++)
+		for (e = core->owner_head[owner]; e; e = e->owner_next) {
+			if (e->kind != MS_KIND_TUPLE)
+				continue;
+			registration_of(e, &reg);
+			if (visit(&reg, arg))
+				goto out;
+		}
+out:
+	ms_os_unlock(core->lock);
+}
+
+enum ms_status ms_query(struct ms_core *core, const struct ms_tuple *tuple,
+			struct ms_registration *out)
+{
+	struct ms_key key;
+	struct ms_entry *e;
+
+	if (!ms_tuple_valid(tuple))
+		return MS_ERR_INVAL;
+	tuple_key(&key, tuple);
+	ms_os_lock(core->lock);
+	e = find_locked(core, &key);
+	if (e)
+		registration_of(e, out);
+	ms_os_unlock(core->lock);
+	return e ? MS_OK : MS_ERR_NOENT;
+}
+
+uint32_t ms_count(struct ms_core *core)
+{
+	uint32_t n;
+
+	ms_os_lock(core->lock);
+	n = core->count;
+	ms_os_unlock(core->lock);
+	return n;
+}
+
+size_t ms_memory_bytes(struct ms_core *core)
+{
+	size_t n;
+
+	ms_os_lock(core->lock);
+	n = core->bytes;
+	ms_os_unlock(core->lock);
+	return n;
+}
+
+void ms_stats_read(struct ms_core *core, struct ms_stats *out)
+{
+	unsigned cpu, d, r;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < ms_os_percpu_count(); cpu++) {
+		const struct ms_stats *s = (const struct ms_stats *)ms_os_percpu_at(core->stats, cpu);
+
+		for (d = 0; d < MS_DIR__COUNT; d++)
+			for (r = 0; r < MS_REASON__COUNT; r++)
+				out->reason[d][r] += MS_LOAD(&s->reason[d][r]);
+	}
+}
+
+/* No reader may be running: the glue has unhooked the core from the switch first. */
+void ms_core_destroy(struct ms_core *core, void (*release)(void *cookie, void *arg), void *arg)
+{
+	unsigned owner;
+
+	if (!core)
+		return;
+	for (owner = 0; owner < MS_MAX_OWNERS; owner++)
+		ms_unbind_owner(core, (uint16_t)owner, release, arg);
+	ms_table_free_now(core->table);
+	ms_os_percpu_free(core->stats);
+	ms_os_lock_destroy(core->lock);
+	ms_os_free_large(core, sizeof(*core));
+}

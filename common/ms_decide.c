@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The ingress and egress decisions: parse, look up, count. */
+#include "ms_internal.h"
+
+static inline struct ms_decision decision(uint8_t verdict, uint8_t reason, uint16_t owner)
+{
+	struct ms_decision d = {verdict, reason, owner};
+
+	return d;
+}
+
+static inline void flow_key(struct ms_key *key, const uint8_t *addr, uint8_t family,
+			    uint8_t proto, uint16_t port)
+{
+	ms_key_from_addr(key, addr, family);
+	key->w[2] = ms_key_meta(family, proto, port, MS_KIND_TUPLE);
+}
+
+static inline void count_hit(struct ms_entry *e, uint32_t len)
+{
+	/* Plain increments: per-tuple counters may lose updates when several
+	 * CPUs hit one tuple at once; the per-reason counters are exact. */
+	MS_STORE(&e->packets, MS_LOAD(&e->packets) + 1);
+	MS_STORE(&e->bytes, MS_LOAD(&e->bytes) + len);
+}
+
+/* Exact then wildcard; *wildcard says which matched. hash is the exact key's. */
+static struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
+				   struct ms_key *key, uint64_t hash, bool *wildcard)
+{
+	struct ms_entry *e = ms_table_find(t, key, hash);
+	uint8_t family = (uint8_t)(key->w[2] >> 24);
+
+	*wildcard = false;
+	if (e || !MS_LOAD(&core->wildcards[family == MS_FAMILY_INET6])) {
+		return e;
+	}
+	key->w[0] = 0;
+	key->w[1] = 0;
+	*wildcard = true;
+	return ms_table_find(t, key, ms_hash(key, t->seed));
+}
+
+static struct ms_entry *find_flow(struct ms_core *core, const struct ms_table *t,
+				  const uint8_t *addr, uint8_t family, uint8_t proto, uint16_t port,
+				  bool *wildcard)
+{
+	struct ms_key key;
+
+	flow_key(&key, addr, family, proto, port);
+	return find_tuple(core, t, &key, ms_hash(&key, t->seed), wildcard);
+}
+
+static bool owner_claims(const struct ms_table *t, const uint8_t *addr, uint8_t family,
+			 uint16_t owner)
+{
+	struct ms_key key;
+
+	ms_key_from_addr(&key, addr, family);
+	key.w[2] = ms_key_meta(family, 0, owner, MS_KIND_CLAIM);
+	return ms_table_find(t, &key, ms_hash(&key, t->seed)) != (struct ms_entry *)0;
+}
+
+static bool addr_is_zero(const uint8_t *addr, unsigned n)
+{
+	unsigned i;
+	uint8_t acc = 0;
+
+	for (i = 0; i < n; i++)
+		acc |= addr[i];
+	return acc == 0;
+}
+
+static struct ms_decision ingress_ports(struct ms_core *core, const struct ms_table *t,
+					const struct ms_pkt *pkt, uint32_t len, struct ms_key *key,
+					uint64_t hash)
+{
+	bool wildcard;
+	struct ms_entry *e = find_tuple(core, t, key, hash, &wildcard);
+	struct ms_decision d;
+
+	if (e) {
+		count_hit(e, len);
+		d = decision(MS_VERDICT_PORT,
+			     wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, e->owner);
+	} else {
+		d = decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0);
+	}
+	if (pkt->first_fragment)
+		ms_frag_remember(core, MS_DIR_INGRESS, pkt, d);
+	return d;
+}
+
+static struct ms_decision ingress_other(struct ms_core *core, const struct ms_table *t,
+					const struct ms_pkt *pkt, uint32_t len)
+{
+	struct ms_decision d;
+	struct ms_entry *e;
+	bool wildcard;
+
+	switch (pkt->kind) {
+	case MS_PKT_ARP:
+		return decision(MS_VERDICT_ALL, MS_REASON_ARP, 0);
+	case MS_PKT_ND:
+		return decision(MS_VERDICT_ALL, MS_REASON_ND, 0);
+	case MS_PKT_NOT_IP:
+		return decision(MS_VERDICT_HOST, MS_REASON_NOT_IP, 0);
+	case MS_PKT_NO_PORTS:
+		d = decision(MS_VERDICT_HOST, MS_REASON_NO_PORTS, 0);
+		break;
+	case MS_PKT_FRAG_LATER:
+		if (ms_frag_recall(core, MS_DIR_INGRESS, pkt, &d) && d.verdict == MS_VERDICT_PORT)
+			return decision(MS_VERDICT_PORT, MS_REASON_FRAG_HIT, d.owner);
+		return decision(MS_VERDICT_HOST, MS_REASON_FRAG_MISS, 0);
+	case MS_PKT_ICMP_ERROR:
+		/* The quote is a packet the flow sent: its source is the registered side. */
+		e = pkt->inner.family ? find_flow(core, t, pkt->inner.saddr, pkt->inner.family,
+						  pkt->inner.proto, pkt->inner.sport, &wildcard)
+				      : (struct ms_entry *)0;
+		if (e) {
+			count_hit(e, len);
+			d = decision(MS_VERDICT_PORT, MS_REASON_ICMP_ERROR_HIT, e->owner);
+		} else {
+			d = decision(MS_VERDICT_HOST, MS_REASON_ICMP_ERROR_MISS, 0);
+		}
+		break;
+	default:
+		return decision(MS_VERDICT_HOST, pkt->reason, 0);
+	}
+	if (pkt->first_fragment)
+		ms_frag_remember(core, MS_DIR_INGRESS, pkt, d);
+	return d;
+}
+
+static struct ms_decision ingress_one(struct ms_core *core, const struct ms_table *t,
+				      const uint8_t *frame, uint32_t len)
+{
+	struct ms_pkt pkt;
+	struct ms_key key;
+
+	ms_parse(frame, len, &pkt);
+	if (MS_LIKELY(pkt.kind == MS_PKT_PORTS)) {
+		flow_key(&key, pkt.flow.daddr, pkt.flow.family, pkt.flow.proto, pkt.flow.dport);
+		return ingress_ports(core, t, &pkt, len, &key, ms_hash(&key, t->seed));
+	}
+	return ingress_other(core, t, &pkt, len);
+}
+
+struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
+{
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+
+	return ms_count_decision(core, MS_DIR_INGRESS, ingress_one(core, t, frame, len));
+}
+
+static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pkt *pkt,
+				    uint16_t owner)
+{
+	const uint8_t *src = pkt->flow.saddr;
+	bool ok;
+
+	switch (pkt->nd_type) {
+	case 134: /* router advertisement */
+	case 137: /* redirect */
+		return decision(MS_VERDICT_DROP, MS_REASON_ND_FORBIDDEN, 0);
+	case 136: /* advertisement: announces the target, so the stack must own it */
+		ok = owner_claims(t, src, MS_FAMILY_INET6, owner) &&
+		     owner_claims(t, pkt->nd_target, MS_FAMILY_INET6, owner);
+		break;
+	default: /* solicitations: from an owned address, or unspecified for DAD */
+		ok = addr_is_zero(src, 16) || owner_claims(t, src, MS_FAMILY_INET6, owner);
+		break;
+	}
+	return ok ? decision(MS_VERDICT_NIC, MS_REASON_ND, 0)
+		  : decision(MS_VERDICT_DROP, MS_REASON_ND_SPOOF, 0);
+}
+
+static struct ms_decision egress_icmp_error(struct ms_core *core, const struct ms_table *t,
+					    const struct ms_pkt *pkt, uint32_t len, uint16_t owner)
+{
+	unsigned n = pkt->flow.family == MS_FAMILY_INET ? 4 : 16;
+	struct ms_entry *e;
+	bool wildcard;
+
+	/* The quote is a packet the stack received: its destination is the stack's
+	 * tuple, and the error must come from that very address. */
+	if (!pkt->inner.family || pkt->inner.family != pkt->flow.family ||
+	    __builtin_memcmp(pkt->inner.daddr, pkt->flow.saddr, n) != 0)
+		return decision(MS_VERDICT_DROP, MS_REASON_ICMP_ERROR_MISS, 0);
+	e = find_flow(core, t, pkt->inner.daddr, pkt->inner.family, pkt->inner.proto,
+		      pkt->inner.dport, &wildcard);
+	if (!e || e->owner != owner)
+		return decision(MS_VERDICT_DROP, MS_REASON_ICMP_ERROR_MISS, 0);
+	count_hit(e, len);
+	return decision(MS_VERDICT_NIC, MS_REASON_ICMP_ERROR_HIT, 0);
+}
+
+static struct ms_decision egress_one(struct ms_core *core, const struct ms_table *t,
+				     const uint8_t *frame, uint32_t len, uint16_t owner)
+{
+	struct ms_pkt pkt;
+	struct ms_decision d;
+	struct ms_entry *e;
+	bool wildcard;
+
+	ms_parse(frame, len, &pkt);
+	switch (pkt.kind) {
+	case MS_PKT_PORTS:
+		e = find_flow(core, t, pkt.flow.saddr, pkt.flow.family, pkt.flow.proto,
+			      pkt.flow.sport, &wildcard);
+		if (!e) {
+			d = decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
+		} else if (e->owner != owner) {
+			d = decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0);
+		} else {
+			count_hit(e, len);
+			d = decision(MS_VERDICT_NIC,
+				     wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, 0);
+		}
+		break;
+	case MS_PKT_FRAG_LATER:
+		if (ms_frag_recall(core, MS_DIR_EGRESS, &pkt, &d) && d.verdict == MS_VERDICT_NIC &&
+		    d.owner == owner)
+			return decision(MS_VERDICT_NIC, MS_REASON_FRAG_HIT, 0);
+		return decision(MS_VERDICT_DROP, MS_REASON_FRAG_MISS, 0);
+	case MS_PKT_ICMP_ERROR:
+		d = egress_icmp_error(core, t, &pkt, len, owner);
+		break;
+	case MS_PKT_ARP:
+		if (addr_is_zero(pkt.arp_sender, 4) ||
+		    owner_claims(t, pkt.arp_sender, MS_FAMILY_INET, owner))
+			return decision(MS_VERDICT_NIC, MS_REASON_ARP, 0);
+		return decision(MS_VERDICT_DROP, MS_REASON_ARP_SPOOF, 0);
+	case MS_PKT_ND:
+		return egress_nd(t, &pkt, owner);
+	case MS_PKT_NO_PORTS:
+		d = decision(MS_VERDICT_DROP, MS_REASON_NO_PORTS, 0);
+		break;
+	case MS_PKT_NOT_IP:
+		return decision(MS_VERDICT_DROP, MS_REASON_NOT_IP, 0);
+	default:
+		return decision(MS_VERDICT_DROP, pkt.reason, 0);
+	}
+	if (pkt.first_fragment) {
+		struct ms_decision remembered = d;
+
+		remembered.owner = owner; /* later fragments must come from the same port */
+		ms_frag_remember(core, MS_DIR_EGRESS, &pkt, remembered);
+	}
+	return d;
+}
+
+struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_t len,
+			     uint16_t src_owner)
+{
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+
+	return ms_count_decision(core, MS_DIR_EGRESS, egress_one(core, t, frame, len, src_owner));
+}
+
+#define MS_BATCH 8u
+
+/*
+ * Ingress over many frames: parse a group and prefetch each frame's
+ * bucket, then decide the group, so the bucket misses overlap instead of
+ * following one another.
+ */
+void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
+		      uint32_t n, struct ms_decision *out)
+{
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_pkt pkt[MS_BATCH];
+	struct ms_key key[MS_BATCH];
+	uint64_t hash[MS_BATCH];
+	uint32_t base, i;
+
+	for (base = 0; base < n; base += MS_BATCH) {
+		uint32_t group = n - base < MS_BATCH ? n - base : MS_BATCH;
+
+		for (i = 0; i < group; i++) {
+			struct ms_pkt *p = &pkt[i];
+
+			ms_parse(frames[base + i], lens[base + i], p);
+			if (p->kind != MS_PKT_PORTS)
+				continue;
+			flow_key(&key[i], p->flow.daddr, p->flow.family, p->flow.proto,
+				 p->flow.dport);
+			hash[i] = ms_hash(&key[i], t->seed);
+			ms_table_prefetch(t, hash[i]);
+		}
+		for (i = 0; i < group; i++) {
+			struct ms_decision d =
+				pkt[i].kind == MS_PKT_PORTS
+					? ingress_ports(core, t, &pkt[i], lens[base + i], &key[i],
+							hash[i])
+					: ingress_other(core, t, &pkt[i], lens[base + i]);
+
+			out[base + i] = ms_count_decision(core, MS_DIR_INGRESS, d);
+		}
+	}
+}
+
+void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
+		     uint32_t n, uint16_t src_owner, struct ms_decision *out)
+{
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = ms_count_decision(core, MS_DIR_EGRESS,
+					   egress_one(core, t, frames[i], lens[i], src_owner));
+}
+
+int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
+{
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_entry *e;
+	bool wildcard;
+
+	if (!ms_tuple_valid(tuple))
+		return -1;
+	e = find_flow(core, t, tuple->addr, tuple->family, tuple->proto, tuple->port, &wildcard);
+	return e ? e->owner : -1;
+}

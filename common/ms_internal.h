@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Declarations shared by the core's own files; never included by a host. */
+#ifndef MULTISTACK_MS_INTERNAL_H
+#define MULTISTACK_MS_INTERNAL_H
+
+#include "multistack/ms_core.h"
+#include "multistack/ms_os.h"
+
+#define MS_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define MS_LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define MS_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define MS_STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define MS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MS_PREFETCH(p) __builtin_prefetch((p))
+#define MS_CONTAINER_OF(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+/*
+ * A table key: the address in w[0..1] (IPv4 in the first four bytes of
+ * w[0], exactly as ms_tuple lays it out, so both byte orders agree), and
+ * port, protocol, family and kind packed into w[2].
+ */
+struct ms_key {
+	uint64_t w[3];
+};
+
+enum ms_entry_kind {
+	MS_KIND_TUPLE = 0,
+	/* "owner X has an exact registration on address A": lets ARP and ND
+	 * from a stack through without a second table.  port holds the owner. */
+	MS_KIND_CLAIM = 1,
+};
+
+static inline uint64_t ms_key_meta(uint8_t family, uint8_t proto, uint16_t port, unsigned kind)
+{
+	return (uint64_t)port | (uint64_t)proto << 16 | (uint64_t)family << 24 |
+	       (uint64_t)kind << 32;
+}
+
+static inline void ms_key_from_addr(struct ms_key *key, const uint8_t *addr, uint8_t family)
+{
+	key->w[0] = 0;
+	key->w[1] = 0;
+	if (family == MS_FAMILY_INET) {
+		__builtin_memcpy(&key->w[0], addr, 4);
+	} else {
+		__builtin_memcpy(&key->w[0], addr, 8);
+		__builtin_memcpy(&key->w[1], addr + 8, 8);
+	}
+}
+
+static inline bool ms_key_equal(const struct ms_key *a, const struct ms_key *b)
+{
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2])) == 0;
+}
+
+/* One registration (or claim).  key, owner and the counters are what readers touch. */
+struct ms_entry {
+	struct ms_key key;
+	uint16_t owner;
+	uint16_t kind;
+	uint32_t claims; /* MS_KIND_CLAIM: how many exact tuples back it (writers only) */
+	uint64_t packets;
+	uint64_t bytes;
+	void *cookie;
+	struct ms_entry *owner_next; /* this owner's list, writers only */
+	struct ms_entry *owner_prev;
+	struct ms_deferred deferred;
+};
+
+#define MS_BUCKET_SLOTS 6
+
+/* One cache line: six 16-bit tags to skip non-matching slots without touching entries. */
+struct ms_bucket {
+	uint16_t tag[MS_BUCKET_SLOTS];
+	uint16_t unused[2];
+	struct ms_entry *slot[MS_BUCKET_SLOTS];
+};
+
+struct ms_table {
+	uint32_t mask; /* buckets - 1, a power of two minus one */
+	uint32_t unused;
+	uint64_t seed;
+	size_t bytes;
+	struct ms_deferred deferred;
+	struct ms_bucket bucket[];
+};
+
+/* Recently seen first fragments, so later fragments follow them. */
+#define MS_FRAG_SLOTS 1024u
+#define MS_FRAG_TIMEOUT_MS 10000u
+
+struct ms_frag_slot {
+	uint32_t seq; /* odd while a writer fills the slot */
+	uint32_t id;
+	uint32_t stamp_ms;
+	uint8_t family;
+	uint8_t proto;
+	uint8_t verdict;
+	uint8_t unused;
+	uint16_t owner;
+	uint16_t unused2;
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint8_t pad[12];
+};
+
+struct ms_core {
+	struct ms_table *table; /* published with release, read with acquire */
+	uint32_t count;       /* tuples, not claims */
+	uint32_t wildcards[2]; /* per family: lets the miss path skip a probe */
+	size_t bytes;          /* everything allocated for this core */
+	struct ms_os_lock *lock;
+	void *stats; /* per-CPU struct ms_stats */
+	struct ms_entry *owner_head[MS_MAX_OWNERS];
+	struct ms_frag_slot frag[MS_DIR__COUNT][MS_FRAG_SLOTS];
+};
+
+/* What the parser found in a frame.  Only the fields its kind names are set. */
+enum ms_pkt_kind {
+	MS_PKT_MALFORMED = 0, /* reason says why */
+	MS_PKT_NOT_IP,
+	MS_PKT_ARP,
+	MS_PKT_ND,
+	MS_PKT_NO_PORTS,
+	MS_PKT_PORTS,      /* flow fields set */
+	MS_PKT_FRAG_LATER, /* non-first fragment: flow addresses, proto, frag_id */
+	MS_PKT_ICMP_ERROR, /* outer addresses and the quoted flow in inner_* */
+};
+
+struct ms_flow {
+	const uint8_t *saddr;
+	const uint8_t *daddr;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t family;
+	uint8_t proto;
+};
+
+struct ms_pkt {
+	uint8_t kind;
+	uint8_t reason;
+	uint8_t first_fragment; /* offset 0 with more fragments to come */
+	uint8_t nd_type;
+	uint32_t frag_id;
+	struct ms_flow flow;
+	struct ms_flow inner;
+	const uint8_t *arp_sender; /* ARP: sender IPv4 address */
+	const uint8_t *nd_target;  /* ND: NS/NA target address */
+};
+
+void ms_parse(const uint8_t *frame, uint32_t len, struct ms_pkt *pkt);
+
+/* Table (ms_table.c). */
+uint64_t ms_hash(const struct ms_key *key, uint64_t seed);
+struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed);
+enum ms_status ms_table_init(struct ms_core *core);
+void ms_table_free_now(struct ms_table *table);
+struct ms_entry *ms_table_find(const struct ms_table *table, const struct ms_key *key,
+			       uint64_t hash);
+void ms_table_prefetch(const struct ms_table *table, uint64_t hash);
+/* Writers: */
+enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *entry);
+void ms_table_remove(struct ms_core *core, struct ms_entry *entry);
+
+/* Fragments (ms_frag.c). */
+void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct ms_pkt *pkt,
+		      struct ms_decision decision);
+bool ms_frag_recall(struct ms_core *core, enum ms_direction dir, const struct ms_pkt *pkt,
+		    struct ms_decision *decision);
+
+/* Counting (ms_stats.c). */
+static inline struct ms_decision ms_count_decision(struct ms_core *core, enum ms_direction dir,
+						   struct ms_decision d)
+{
+	struct ms_stats *mine = (struct ms_stats *)ms_os_percpu_this(core->stats);
+
+	mine->reason[dir][d.reason]++;
+	return d;
+}
+
+#endif /* MULTISTACK_MS_INTERNAL_H */
