@@ -1,0 +1,35 @@
+"""Fixtures shared by the Python suites: the core library, a fresh core per test."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# The suites run from a checkout whether or not the package is pip-installed.
+sys.path.insert(0, str(REPO / "tools"))
+
+from multistack import core as ms  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: runs for tens of seconds (deselect with -m 'not slow')"
+    )
+
+
+@pytest.fixture(scope="session")
+def lib() -> ms.Library:
+    try:
+        return ms.load()
+    except ms.CoreUnavailable as exc:
+        pytest.skip(f"the core library is not built: {exc}")
+
+
+@pytest.fixture
+def core(lib: ms.Library) -> Iterator[ms.Core]:
+    with ms.Core(lib) as instance:
+        yield instance
