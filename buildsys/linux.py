@@ -1,0 +1,257 @@
+"""`nox -s build-linux`: build multistack.ko against a kernel and a netmap tree.
+
+    nox -s build-linux -- [KSRC=<kernel build dir>] NSRC=<netmap tree> [NBUILD=<netmap build dir>]
+                          [OUT=<dir>] [--vm NAME]
+
+KSRC defaults to the running kernel's build directory; NSRC and NBUILD may also come from the
+environment. NBUILD is where netmap was configured and built (its Module.symvers and generated
+netmap_linux_config.h); it defaults to NSRC/LINUX when netmap was built in place there, else to
+NSRC. NSRC=tests/netmap_double builds the test double into build/netmap_double/<release>/ first.
+The module is built with W=1 in build/linux/<release>-<netmap>/ (a copy of kernel/linux and
+common/ with the rendered Kbuild) and copied to out/linux/<release>/multistack.ko.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from buildsys.kbuild import write_kbuild_tree
+from buildsys.meta import read_meta, release_tuple
+
+if TYPE_CHECKING:
+    import nox
+
+REPO = Path(__file__).resolve().parent.parent
+DOUBLE = REPO / "tests" / "netmap_double"
+USAGE = (
+    "Usage: nox -s build-linux -- [KSRC=<kernel build dir>] NSRC=<netmap tree> "
+    "[NBUILD=<netmap build dir>] [OUT=<dir>] [--vm NAME]"
+)
+GET_NETMAP = (
+    "NSRC is not set: get netmap (git clone https://github.com/luigirizzo/netmap), build it "
+    "(cd netmap/LINUX && ./configure --no-drivers && make), then pass NSRC=<that tree> "
+    "(and NBUILD=<build dir> if you configured it elsewhere), or NSRC=tests/netmap_double "
+    "for the test double"
+)
+_API = re.compile(r"^#define\s+NETMAP_API\s+([0-9]+)", re.MULTILINE)
+_UTS = re.compile(r'^#define\s+UTS_RELEASE\s+"([^"]+)"', re.MULTILINE)
+_KEYS = ("KSRC", "NSRC", "NBUILD", "OUT")
+_COPY_IGNORE = shutil.ignore_patterns(
+    "*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "Module.symvers", "modules.order", ".probes"
+)
+
+
+class BuildError(Exception):
+    """The module cannot be built; the message is one sentence saying why and what to do."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to build against, as given on the command line or in the environment."""
+
+    ksrc: Path
+    nsrc: Path | None
+    nbuild: Path | None
+    out: Path | None
+    vm: str | None
+    rest: tuple[str, ...]
+
+
+def parse_args(posargs: Sequence[str], environ: Mapping[str, str]) -> Request:
+    """Read KEY=VALUE arguments and `--vm NAME`; unknown arguments are an error."""
+    values: dict[str, str] = {}
+    vm: str | None = None
+    rest: list[str] = []
+    args = list(posargs)
+    while args:
+        arg = args.pop(0)
+        if arg == "--vm":
+            if not args:
+                raise BuildError(f"--vm needs a VM name. {USAGE}")
+            vm = args.pop(0)
+        elif "=" in arg and arg.split("=", 1)[0] in _KEYS:
+            key, value = arg.split("=", 1)
+            values[key] = value
+        else:
+            rest.append(arg)
+    if rest and vm is None:
+        raise BuildError(f"unknown argument {rest[0]!r}. {USAGE}")
+    ksrc = values.get("KSRC") or f"/lib/modules/{os.uname().release}/build"
+    nsrc = values.get("NSRC") or environ.get("NSRC")
+    nbuild = values.get("NBUILD") or environ.get("NBUILD")
+    out = values.get("OUT")
+    return Request(
+        ksrc=Path(ksrc),
+        nsrc=Path(nsrc).resolve() if nsrc else None,
+        nbuild=Path(nbuild).resolve() if nbuild else None,
+        out=Path(out).resolve() if out else None,
+        vm=vm,
+        rest=tuple(rest),
+    )
+
+
+def kernel_release(ksrc: Path) -> str:
+    """The release KSRC builds for (UTS_RELEASE, as `uname -r` prints it), or BuildError."""
+    uts = ksrc / "include" / "generated" / "utsrelease.h"
+    if not (ksrc / "Makefile").is_file() or not uts.is_file():
+        raise BuildError(
+            f"no kernel headers at KSRC={ksrc}: install linux-headers-$(uname -r) "
+            "or pass KSRC=<kernel build dir>"
+        )
+    match = _UTS.search(uts.read_text(encoding="utf-8", errors="replace"))
+    if match is None:
+        raise BuildError(f"{uts} does not define UTS_RELEASE: the kernel headers are incomplete")
+    return match.group(1)
+
+
+def netmap_api(nsrc: Path) -> int:
+    """NETMAP_API of the netmap tree NSRC (from sys/net/netmap.h)."""
+    header = nsrc / "sys" / "net" / "netmap.h"
+    if not header.is_file():
+        raise BuildError(f"NSRC={nsrc} is not a netmap tree: it has no sys/net/netmap.h")
+    match = _API.search(header.read_text(encoding="utf-8", errors="replace"))
+    if match is None:
+        raise BuildError(f"{header} does not define NETMAP_API")
+    return int(match.group(1))
+
+
+def netmap_build_dir(nsrc: Path, nbuild: Path | None) -> Path:
+    """Where netmap was built: NBUILD, else NSRC/LINUX or NSRC, whichever has Module.symvers."""
+    candidates = [nbuild] if nbuild else [nsrc / "LINUX", nsrc]
+    for candidate in candidates:
+        if (candidate / "Module.symvers").is_file():
+            if not (candidate / "netmap_linux_config.h").is_file():
+                raise BuildError(
+                    f"netmap build directory {candidate} has no netmap_linux_config.h: "
+                    "configure and build netmap there again"
+                )
+            return candidate
+    where = " or ".join(str(c) for c in candidates)
+    raise BuildError(
+        f"netmap at NSRC={nsrc} is not built (no Module.symvers in {where}): run "
+        "./configure --kernel-dir=<KSRC> --no-drivers && make in NSRC/LINUX or in a build "
+        "directory, and pass NBUILD=<that directory>"
+    )
+
+
+def _make(args: Sequence[str]) -> str:
+    """Run make, returning its combined output; BuildError with the output's tail if it fails."""
+    proc = subprocess.run(
+        ["make", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-30:])
+        raise BuildError(f"make {' '.join(args)} failed:\n{tail}")
+    return proc.stdout
+
+
+def build_double(ksrc: Path, release: str) -> Path:
+    """Build the netmap test double out of place, in build/netmap_double/<release>/."""
+    dest = REPO / "build" / "netmap_double" / release
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(DOUBLE, dest, ignore=_COPY_IGNORE)
+    output = _make(["-C", str(dest), f"KSRC={ksrc}", "W=1", "-j2"])
+    warnings = [line for line in output.splitlines() if "warning:" in line]
+    if warnings:
+        raise BuildError(f"the netmap test double built with {len(warnings)} warnings:\n{output}")
+    return dest
+
+
+@dataclass(frozen=True)
+class Result:
+    """A built module and what the build printed."""
+
+    module: Path
+    release: str
+    log: str
+
+
+def build(request: Request) -> Result:
+    """Check the inputs, lay out the build tree, build with W=1 and copy the module out."""
+    meta = read_meta(REPO / "META")
+    release = kernel_release(request.ksrc)
+    if request.nsrc is None:
+        raise BuildError(GET_NETMAP)
+    api = netmap_api(request.nsrc)
+    if api != meta.netmap_api:
+        raise BuildError(
+            f"netmap at NSRC={request.nsrc} has NETMAP_API {api}, "
+            f"but multistack {meta.version} supports NETMAP_API {meta.netmap_api} only"
+        )
+    if request.nsrc == DOUBLE.resolve() and request.nbuild is None:
+        nbuild = build_double(request.ksrc, release)
+    else:
+        nbuild = netmap_build_dir(request.nsrc, request.nbuild)
+
+    tag = hashlib.sha256(f"{request.nsrc}\0{nbuild}".encode()).hexdigest()[:8]
+    tree = REPO / "build" / "linux" / f"{release}-{tag}"
+    if tree.exists():
+        shutil.rmtree(tree)
+    shutil.copytree(REPO / "kernel" / "linux", tree / "kernel" / "linux", ignore=_COPY_IGNORE)
+    shutil.copytree(REPO / "common", tree / "common", ignore=_COPY_IGNORE)
+    module_dir = tree / "kernel" / "linux"
+    (module_dir / "Kbuild").unlink(missing_ok=True)
+    write_kbuild_tree(REPO, module_dir)
+
+    output = _make(
+        [
+            "-C",
+            str(module_dir),
+            f"KSRC={request.ksrc}",
+            f"NSRC={request.nsrc}",
+            f"NBUILD={nbuild}",
+            "W=1",
+            "-j2",
+        ]
+    )
+    warnings = [line for line in output.splitlines() if "warning:" in line]
+    if warnings:
+        raise BuildError(f"multistack.ko built with {len(warnings)} warnings (W=1):\n{output}")
+    out_dir = request.out or REPO / "out" / "linux" / release
+    out_dir.mkdir(parents=True, exist_ok=True)
+    module = out_dir / "multistack.ko"
+    shutil.copy2(module_dir / "multistack.ko", module)
+    return Result(module=module, release=release, log=output)
+
+
+def _supported_note(release: str) -> str | None:
+    """A warning when the kernel is outside META's tested range (the build may still work)."""
+    meta = read_meta(REPO / "META")
+    match = re.match(r"^([0-9]+)\.([0-9]+)", release)
+    if match is None:
+        return None
+    found = (int(match.group(1)), int(match.group(2)))
+    if release_tuple(meta.linux_min) <= found <= release_tuple(meta.linux_max):
+        return None
+    return f"kernel {release} is outside the tested range {meta.linux_min}..{meta.linux_max}"
+
+
+def run(session: nox.Session, posargs: Sequence[str]) -> None:
+    """The build-linux session: build locally, or in a VM with --vm NAME."""
+    try:
+        request = parse_args(posargs, os.environ)
+        if request.vm is not None:
+            if importlib.util.find_spec("buildsys.vm") is None:
+                session.error("--vm needs buildsys/vm.py (the Vagrant builder), which is missing")
+            from buildsys import vm  # type: ignore[attr-defined,unused-ignore]
+
+            vm.build_linux_in_vm(request.vm, [a for a in posargs if a not in ("--vm", request.vm)])
+            return
+        note = _supported_note(kernel_release(request.ksrc))
+        if note:
+            session.warn(note)
+        result = build(request)
+    except BuildError as err:
+        session.error(str(err))
+    session.log(result.log)
+    session.log(f"built {result.module} for Linux {result.release} (W=1, no warnings)")
