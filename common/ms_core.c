@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The core's lifecycle and its writers: bind, unbind, per-owner cleanup, listing. */
 #include "ms_internal.h"
+#include "ms_table_read.h"
 
 enum ms_status ms_core_create(struct ms_core **out)
 {
-	struct ms_core *core = (struct ms_core *)ms_os_zalloc_large(sizeof(*core));
+	struct ms_core *core = (struct ms_core *) ms_os_zalloc_large(sizeof(*core));
 
-	*out = (struct ms_core *)0;
+	*out = (struct ms_core *) 0;
 	if (!core)
 		return MS_ERR_NOMEM;
 	core->bytes = sizeof(*core);
@@ -20,7 +21,7 @@ enum ms_status ms_core_create(struct ms_core **out)
 		ms_os_free_large(core, sizeof(*core));
 		return MS_ERR_NOMEM;
 	}
-	core->bytes += (size_t)ms_os_percpu_count() * sizeof(struct ms_stats);
+	core->bytes += (size_t) ms_os_percpu_count() * sizeof(struct ms_stats);
 	*out = core;
 	return MS_OK;
 }
@@ -79,7 +80,7 @@ static void owner_link(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_entry **head = &core->owner_head[e->owner];
 
-	e->owner_prev = (struct ms_entry *)0;
+	e->owner_prev = (struct ms_entry *) 0;
 	e->owner_next = *head;
 	if (*head)
 		(*head)->owner_prev = e;
@@ -99,7 +100,7 @@ static void owner_unlink(struct ms_core *core, struct ms_entry *e)
 static struct ms_entry *entry_new(struct ms_core *core, const struct ms_key *key, uint16_t owner,
 				  uint16_t kind)
 {
-	struct ms_entry *e = (struct ms_entry *)ms_os_zalloc(sizeof(*e));
+	struct ms_entry *e = (struct ms_entry *) ms_os_zalloc(sizeof(*e));
 
 	if (!e)
 		return e;
@@ -217,7 +218,7 @@ static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
 	struct ms_tuple tuple;
 	void *cookie = e->cookie;
 	bool wildcard = (e->key.w[0] | e->key.w[1]) == 0;
-	uint8_t family = (uint8_t)(e->key.w[2] >> 24);
+	uint8_t family = (uint8_t) (e->key.w[2] >> 24);
 
 	core->count--;
 	if (wildcard) {
@@ -239,7 +240,7 @@ enum ms_status ms_unbind(struct ms_core *core, const struct ms_tuple *tuple, uin
 	struct ms_key key;
 	struct ms_entry *e;
 	enum ms_status st = MS_OK;
-	void *cookie = (void *)0;
+	void *cookie = (void *) 0;
 
 	if (!ms_tuple_valid(tuple) || owner >= MS_MAX_OWNERS)
 		return MS_ERR_INVAL;
@@ -286,12 +287,12 @@ uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
 
 static void registration_of(const struct ms_entry *e, struct ms_registration *reg)
 {
-	uint8_t family = (uint8_t)(e->key.w[2] >> 24);
+	uint8_t family = (uint8_t) (e->key.w[2] >> 24);
 
 	__builtin_memset(reg, 0, sizeof(*reg));
 	reg->tuple.family = family;
-	reg->tuple.proto = (uint8_t)(e->key.w[2] >> 16);
-	reg->tuple.port = (uint16_t)e->key.w[2];
+	reg->tuple.proto = (uint8_t) (e->key.w[2] >> 16);
+	reg->tuple.port = (uint16_t) e->key.w[2];
 	__builtin_memcpy(reg->tuple.addr, &e->key.w[0], 8);
 	__builtin_memcpy(reg->tuple.addr + 8, &e->key.w[1], 8);
 	reg->owner = e->owner;
@@ -363,7 +364,8 @@ void ms_stats_read(struct ms_core *core, struct ms_stats *out)
 
 	__builtin_memset(out, 0, sizeof(*out));
 	for (cpu = 0; cpu < ms_os_percpu_count(); cpu++) {
-		const struct ms_stats *s = (const struct ms_stats *)ms_os_percpu_at(core->stats, cpu);
+		const struct ms_stats *s =
+		    (const struct ms_stats *) ms_os_percpu_at(core->stats, cpu);
 
 		for (d = 0; d < MS_DIR__COUNT; d++)
 			for (r = 0; r < MS_REASON__COUNT; r++)
@@ -379,7 +381,7 @@ void ms_core_destroy(struct ms_core *core, void (*release)(void *cookie, void *a
 	if (!core)
 		return;
 	for (owner = 0; owner < MS_MAX_OWNERS; owner++)
-		ms_unbind_owner(core, (uint16_t)owner, release, arg);
+		ms_unbind_owner(core, (uint16_t) owner, release, arg);
 	ms_table_free_now(core->table);
 	ms_os_percpu_free(core->stats);
 	ms_os_lock_destroy(core->lock);

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The ingress and egress decisions: parse, look up, count. */
 #include "ms_internal.h"
+#include "ms_table_read.h"
 
 static inline struct ms_decision decision(uint8_t verdict, uint8_t reason, uint16_t owner)
 {
-	struct ms_decision d = {verdict, reason, owner};
+	struct ms_decision d = { verdict, reason, owner };
 
 	return d;
 }
 
-static inline void flow_key(struct ms_key *key, const uint8_t *addr, uint8_t family,
-			    uint8_t proto, uint16_t port)
+static inline void flow_key(struct ms_key *key, const uint8_t *addr, uint8_t family, uint8_t proto,
+			    uint16_t port)
 {
 	ms_key_from_addr(key, addr, family);
 	key->w[2] = ms_key_meta(family, proto, port, MS_KIND_TUPLE);
@@ -29,7 +30,7 @@ static struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *
 				   struct ms_key *key, uint64_t hash, bool *wildcard)
 {
 	struct ms_entry *e = ms_table_find(t, key, hash);
-	uint8_t family = (uint8_t)(key->w[2] >> 24);
+	uint8_t family = (uint8_t) (key->w[2] >> 24);
 
 	*wildcard = false;
 	if (e || !MS_LOAD(&core->wildcards[family == MS_FAMILY_INET6])) {
@@ -58,7 +59,7 @@ static bool owner_claims(const struct ms_table *t, const uint8_t *addr, uint8_t 
 
 	ms_key_from_addr(&key, addr, family);
 	key.w[2] = ms_key_meta(family, 0, owner, MS_KIND_CLAIM);
-	return ms_table_find(t, &key, ms_hash(&key, t->seed)) != (struct ms_entry *)0;
+	return ms_table_find(t, &key, ms_hash(&key, t->seed)) != (struct ms_entry *) 0;
 }
 
 static bool addr_is_zero(const uint8_t *addr, unsigned n)
@@ -116,7 +117,7 @@ static struct ms_decision ingress_other(struct ms_core *core, const struct ms_ta
 		/* The quote is a packet the flow sent: its source is the registered side. */
 		e = pkt->inner.family ? find_flow(core, t, pkt->inner.saddr, pkt->inner.family,
 						  pkt->inner.proto, pkt->inner.sport, &wildcard)
-				      : (struct ms_entry *)0;
+				      : (struct ms_entry *) 0;
 		if (e) {
 			count_hit(e, len);
 			d = decision(MS_VERDICT_PORT, MS_REASON_ICMP_ERROR_HIT, e->owner);
@@ -290,10 +291,9 @@ void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const 
 		}
 		for (i = 0; i < group; i++) {
 			struct ms_decision d =
-				pkt[i].kind == MS_PKT_PORTS
-					? ingress_ports(core, t, &pkt[i], lens[base + i], &key[i],
-							hash[i])
-					: ingress_other(core, t, &pkt[i], lens[base + i]);
+			    pkt[i].kind == MS_PKT_PORTS
+				? ingress_ports(core, t, &pkt[i], lens[base + i], &key[i], hash[i])
+				: ingress_other(core, t, &pkt[i], lens[base + i]);
 
 			out[base + i] = ms_count_decision(core, MS_DIR_INGRESS, d);
 		}

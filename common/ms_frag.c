@@ -18,11 +18,11 @@ static uint32_t frag_slot_index(const struct ms_pkt *pkt)
 	unsigned i, n = pkt->flow.family == MS_FAMILY_INET ? 4 : 16;
 
 	ms_key_from_addr(&k, pkt->flow.saddr, pkt->flow.family);
-	h = k.w[0] ^ k.w[1] ^ (uint64_t)pkt->frag_id << 32 ^ pkt->flow.proto;
+	h = k.w[0] ^ k.w[1] ^ (uint64_t) pkt->frag_id << 32 ^ pkt->flow.proto;
 	for (i = 0; i < n; i++)
 		h = (h ^ pkt->flow.daddr[i]) * 0x100000001b3ull;
 	h ^= h >> 31;
-	return (uint32_t)h & (MS_FRAG_SLOTS - 1);
+	return (uint32_t) h & (MS_FRAG_SLOTS - 1);
 }
 
 static bool frag_slot_matches(const struct ms_frag_slot *s, const struct ms_pkt *pkt)
@@ -41,9 +41,8 @@ void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct 
 	unsigned n = pkt->flow.family == MS_FAMILY_INET ? 4 : 16;
 	uint32_t seq = MS_LOAD(&s->seq);
 
-	if ((seq & 1) ||
-	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
+	if ((seq & 1) || !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return; /* another CPU is writing this slot: losing one memory is harmless */
 	s->family = pkt->flow.family;
 	s->proto = pkt->flow.proto;
@@ -52,7 +51,7 @@ void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct 
 	__builtin_memcpy(s->dst, pkt->flow.daddr, n);
 	s->verdict = decision.verdict;
 	s->owner = decision.owner;
-	s->stamp_ms = (uint32_t)ms_os_now_ms();
+	s->stamp_ms = (uint32_t) ms_os_now_ms();
 	MS_STORE_RELEASE(&s->seq, seq + 2);
 }
 
@@ -71,7 +70,7 @@ bool ms_frag_recall(struct ms_core *core, enum ms_direction dir, const struct ms
 	hit = frag_slot_matches(s, pkt);
 	verdict = s->verdict;
 	owner = s->owner;
-	age = (uint32_t)ms_os_now_ms() - s->stamp_ms;
+	age = (uint32_t) ms_os_now_ms() - s->stamp_ms;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (MS_LOAD(&s->seq) != seq || !hit || age > MS_FRAG_TIMEOUT_MS)
 		return false;

@@ -6,15 +6,15 @@
 #include "multistack/ms_core.h"
 #include "multistack/ms_os.h"
 
-#define MS_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define MS_LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define MS_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define MS_LOAD(p)	       __atomic_load_n((p), __ATOMIC_RELAXED)
+#define MS_LOAD_ACQUIRE(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define MS_STORE(p, v)	       __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define MS_STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define MS_LIKELY(x) __builtin_expect(!!(x), 1)
-#define MS_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define MS_PREFETCH(p) __builtin_prefetch((p))
+#define MS_LIKELY(x)	       __builtin_expect(!!(x), 1)
+#define MS_UNLIKELY(x)	       __builtin_expect(!!(x), 0)
+#define MS_PREFETCH(p)	       __builtin_prefetch((p))
 #define MS_CONTAINER_OF(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
+	((type *) (void *) ((char *) (ptr) - __builtin_offsetof(type, member)))
 
 /*
  * A table key: the address in w[0..1] (IPv4 in the first four bytes of
@@ -34,8 +34,8 @@ enum ms_entry_kind {
 
 static inline uint64_t ms_key_meta(uint8_t family, uint8_t proto, uint16_t port, unsigned kind)
 {
-	return (uint64_t)port | (uint64_t)proto << 16 | (uint64_t)family << 24 |
-	       (uint64_t)kind << 32;
+	return (uint64_t) port | (uint64_t) proto << 16 | (uint64_t) family << 24 |
+	       (uint64_t) kind << 32;
 }
 
 static inline void ms_key_from_addr(struct ms_key *key, const uint8_t *addr, uint8_t family)
@@ -88,7 +88,7 @@ struct ms_table {
 };
 
 /* Recently seen first fragments, so later fragments follow them. */
-#define MS_FRAG_SLOTS 1024u
+#define MS_FRAG_SLOTS	   1024u
 #define MS_FRAG_TIMEOUT_MS 10000u
 
 struct ms_frag_slot {
@@ -108,9 +108,9 @@ struct ms_frag_slot {
 
 struct ms_core {
 	struct ms_table *table; /* published with release, read with acquire */
-	uint32_t count;       /* tuples, not claims */
-	uint32_t wildcards[2]; /* per family: lets the miss path skip a probe */
-	size_t bytes;          /* everything allocated for this core */
+	uint32_t count;		/* tuples, not claims */
+	uint32_t wildcards[2];	/* per family: lets the miss path skip a probe */
+	size_t bytes;		/* everything allocated for this core */
 	struct ms_os_lock *lock;
 	void *stats; /* per-CPU struct ms_stats */
 	struct ms_entry *owner_head[MS_MAX_OWNERS];
@@ -124,7 +124,7 @@ enum ms_pkt_kind {
 	MS_PKT_ARP,
 	MS_PKT_ND,
 	MS_PKT_NO_PORTS,
-	MS_PKT_PORTS,      /* flow fields set */
+	MS_PKT_PORTS,	   /* flow fields set */
 	MS_PKT_FRAG_LATER, /* non-first fragment: flow addresses, proto, frag_id */
 	MS_PKT_ICMP_ERROR, /* outer addresses and the quoted flow in inner_* */
 };
@@ -152,14 +152,10 @@ struct ms_pkt {
 
 void ms_parse(const uint8_t *frame, uint32_t len, struct ms_pkt *pkt);
 
-/* Table (ms_table.c). */
-uint64_t ms_hash(const struct ms_key *key, uint64_t seed);
+/* Table writers (ms_table.c); readers are inline in ms_table_read.h. */
 struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed);
 enum ms_status ms_table_init(struct ms_core *core);
 void ms_table_free_now(struct ms_table *table);
-struct ms_entry *ms_table_find(const struct ms_table *table, const struct ms_key *key,
-			       uint64_t hash);
-void ms_table_prefetch(const struct ms_table *table, uint64_t hash);
 /* Writers: */
 enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *entry);
 void ms_table_remove(struct ms_core *core, struct ms_entry *entry);
@@ -174,7 +170,7 @@ bool ms_frag_recall(struct ms_core *core, enum ms_direction dir, const struct ms
 static inline struct ms_decision ms_count_decision(struct ms_core *core, enum ms_direction dir,
 						   struct ms_decision d)
 {
-	struct ms_stats *mine = (struct ms_stats *)ms_os_percpu_this(core->stats);
+	struct ms_stats *mine = (struct ms_stats *) ms_os_percpu_this(core->stats);
 
 	mine->reason[dir][d.reason]++;
 	return d;

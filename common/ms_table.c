@@ -10,46 +10,17 @@
  * grace period.
  */
 #include "ms_internal.h"
+#include "ms_table_read.h"
 
 #define MS_TABLE_MIN_BUCKETS 64u
 /* Grow past half full: with two choices of six slots, overflow stays rare. */
 #define MS_TABLE_MAX_LOAD_NUM 1u
 #define MS_TABLE_MAX_LOAD_DEN 2u
 
-uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
-{
-	uint64_t h = (key->w[0] ^ seed) * 0x9e3779b97f4a7c15ull;
-
-	h ^= (key->w[1] + (h >> 29)) * 0xc2b2ae3d27d4eb4full;
-	h ^= (key->w[2] + (h >> 31)) * 0x165667b19e3779f9ull;
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ull;
-	return h ^ (h >> 29);
-}
-
-static inline uint16_t hash_tag(uint64_t hash)
-{
-	uint16_t tag = (uint16_t)(hash >> 48);
-
-	return tag ? tag : 1; /* 0 marks an empty slot */
-}
-
-static inline uint32_t first_bucket(const struct ms_table *t, uint64_t hash)
-{
-	return (uint32_t)hash & t->mask;
-}
-
-static inline uint32_t second_bucket(const struct ms_table *t, uint64_t hash)
-{
-	uint32_t b = (uint32_t)(hash >> 24) & t->mask;
-
-	return b != first_bucket(t, hash) ? b : (first_bucket(t, hash) ^ 1) & t->mask;
-}
-
 struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed)
 {
-	size_t bytes = sizeof(struct ms_table) + (size_t)buckets * sizeof(struct ms_bucket);
-	struct ms_table *t = (struct ms_table *)ms_os_zalloc_large(bytes);
+	size_t bytes = sizeof(struct ms_table) + (size_t) buckets * sizeof(struct ms_bucket);
+	struct ms_table *t = (struct ms_table *) ms_os_zalloc_large(bytes);
 
 	if (!t)
 		return t;
@@ -69,36 +40,6 @@ static void table_free_deferred(struct ms_deferred *head)
 	ms_table_free_now(MS_CONTAINER_OF(head, struct ms_table, deferred));
 }
 
-void ms_table_prefetch(const struct ms_table *table, uint64_t hash)
-{
-	MS_PREFETCH(&table->bucket[first_bucket(table, hash)]);
-}
-
-static struct ms_entry *bucket_find(const struct ms_bucket *b, const struct ms_key *key,
-				    uint16_t tag)
-{
-	unsigned i;
-
-	for (i = 0; i < MS_BUCKET_SLOTS; i++) {
-		struct ms_entry *e;
-
-		if (MS_LOAD(&b->tag[i]) != tag)
-			continue;
-		e = MS_LOAD_ACQUIRE(&b->slot[i]);
-		if (e && ms_key_equal(&e->key, key))
-			return e;
-	}
-	return (struct ms_entry *)0;
-}
-
-struct ms_entry *ms_table_find(const struct ms_table *t, const struct ms_key *key, uint64_t hash)
-{
-	uint16_t tag = hash_tag(hash);
-	struct ms_entry *e = bucket_find(&t->bucket[first_bucket(t, hash)], key, tag);
-
-	return e ? e : bucket_find(&t->bucket[second_bucket(t, hash)], key, tag);
-}
-
 static int bucket_free_slot(const struct ms_bucket *b)
 {
 	int i;
@@ -114,7 +55,7 @@ static unsigned bucket_used(const struct ms_bucket *b)
 	unsigned i, used = 0;
 
 	for (i = 0; i < MS_BUCKET_SLOTS; i++)
-		used += b->slot[i] != (struct ms_entry *)0;
+		used += b->slot[i] != (struct ms_entry *) 0;
 	return used;
 }
 
@@ -172,12 +113,12 @@ static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_table *t = core->table;
-	uint64_t entries = (uint64_t)core->count + 1;
-	uint64_t slots = ((uint64_t)t->mask + 1) * MS_BUCKET_SLOTS;
+	uint64_t entries = (uint64_t) core->count + 1;
+	uint64_t slots = ((uint64_t) t->mask + 1) * MS_BUCKET_SLOTS;
 	enum ms_status st;
 
 	if (entries * MS_TABLE_MAX_LOAD_DEN > slots * MS_TABLE_MAX_LOAD_NUM) {
-		if ((uint64_t)t->mask + 1 >= (1ull << 31) / sizeof(struct ms_bucket))
+		if ((uint64_t) t->mask + 1 >= (1ull << 31) / sizeof(struct ms_bucket))
 			return MS_ERR_NOMEM;
 		st = table_rebuild(core, (t->mask + 1) * 2);
 		if (st != MS_OK)
@@ -195,15 +136,15 @@ void ms_table_remove(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_table *t = core->table;
 	uint64_t hash = ms_hash(&e->key, t->seed);
-	struct ms_bucket *b[2] = {&t->bucket[first_bucket(t, hash)],
-				  &t->bucket[second_bucket(t, hash)]};
+	struct ms_bucket *b[2] = { &t->bucket[first_bucket(t, hash)],
+				   &t->bucket[second_bucket(t, hash)] };
 	unsigned i, s;
 
 	for (i = 0; i < 2; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
 			if (b[i]->slot[s] == e) {
 				MS_STORE_RELEASE(&b[i]->tag[s], 0);
-				MS_STORE_RELEASE(&b[i]->slot[s], (struct ms_entry *)0);
+				MS_STORE_RELEASE(&b[i]->slot[s], (struct ms_entry *) 0);
 				return;
 			}
 }

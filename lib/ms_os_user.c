@@ -30,7 +30,7 @@ void *ms_os_zalloc(size_t size)
 
 void ms_os_free(void *ptr, size_t size)
 {
-	(void)size;
+	(void) size;
 	free(ptr);
 }
 
@@ -41,7 +41,7 @@ void *ms_os_zalloc_large(size_t size)
 
 void ms_os_free_large(void *ptr, size_t size)
 {
-	(void)size;
+	(void) size;
 	free(ptr);
 }
 
@@ -136,7 +136,7 @@ unsigned ms_os_percpu_count(void)
 
 void *ms_os_percpu_at(void *blocks, unsigned index)
 {
-	(void)index;
+	(void) index;
 	return blocks;
 }
 
@@ -147,7 +147,7 @@ uint64_t ms_os_now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + clock_offset_ms;
+	return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u + clock_offset_ms;
 }
 
 void ms_user_advance_clock_ms(uint64_t ms)
@@ -159,14 +159,15 @@ uint64_t ms_os_random_u64(void)
 {
 	uint64_t v = 0;
 
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t) sizeof(v))
+		v = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ull;
 	return v;
 }
 
 void ms_os_log(int level, const char *msg)
 {
-	static const char *const names[] = {"error", "warning", "info"};
+	static const char *const names[] = { "error", "warning", "info" };
 
-	fprintf(stderr, "multistack %s: %s\n", level >= 0 && level <= 2 ? names[level] : "log", msg);
+	fprintf(stderr, "multistack %s: %s\n", level >= 0 && level <= 2 ? names[level] : "log",
+		msg);
 }

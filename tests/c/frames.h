@@ -8,8 +8,8 @@
 
 static inline void put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	p[0] = (uint8_t) (v >> 8);
+	p[1] = (uint8_t) v;
 }
 
 static inline uint32_t eth_header(uint8_t *f, uint16_t type)
@@ -29,7 +29,7 @@ static inline uint32_t frame_ipv4(uint8_t *f, uint8_t proto, const uint8_t src[4
 
 	memset(ip, 0, 20u + l4_len);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + l4_len));
+	put16(ip + 2, (uint16_t) (20 + l4_len));
 	ip[8] = 64;
 	ip[9] = proto;
 	memcpy(ip + 12, src, 4);

@@ -13,9 +13,9 @@
 #include "multistack/ms_core.h"
 #include "multistack/ms_user.h"
 
-static const uint8_t host_a[4] = {10, 0, 0, 2}, host_b[4] = {10, 0, 0, 9};
-static const uint8_t six_a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
-static const uint8_t six_b[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 9};
+static const uint8_t host_a[4] = { 10, 0, 0, 2 }, host_b[4] = { 10, 0, 0, 9 };
+static const uint8_t six_a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+static const uint8_t six_b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 };
 
 static struct ms_core *core_with_tuples(void)
 {

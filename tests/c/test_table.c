@@ -15,10 +15,10 @@ static struct ms_tuple v4(uint8_t proto, uint32_t addr, uint16_t port)
 	t.family = MS_FAMILY_INET;
 	t.proto = proto;
 	t.port = port;
-	t.addr[0] = (uint8_t)(addr >> 24);
-	t.addr[1] = (uint8_t)(addr >> 16);
-	t.addr[2] = (uint8_t)(addr >> 8);
-	t.addr[3] = (uint8_t)addr;
+	t.addr[0] = (uint8_t) (addr >> 24);
+	t.addr[1] = (uint8_t) (addr >> 16);
+	t.addr[2] = (uint8_t) (addr >> 8);
+	t.addr[3] = (uint8_t) addr;
 	return t;
 }
 
@@ -76,8 +76,8 @@ static int released;
 
 static void count_release(void *cookie, void *arg)
 {
-	(void)cookie;
-	(void)arg;
+	(void) cookie;
+	(void) arg;
 	released++;
 }
 
@@ -122,9 +122,9 @@ static void test_million(void)
 	CHECK_EQ(ms_core_create(&core), MS_OK);
 	before = ms_memory_bytes(core);
 	for (i = 0; i < n; i++) {
-		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t)i);
+		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
 
-		if (ms_bind(core, &t, (uint16_t)(i % 200), NULL) != MS_OK) {
+		if (ms_bind(core, &t, (uint16_t) (i % 200), NULL) != MS_OK) {
 			CHECK(!"bind failed");
 			break;
 		}
@@ -132,12 +132,12 @@ static void test_million(void)
 	CHECK_EQ(ms_count(core), n);
 	CHECK((ms_memory_bytes(core) - before) / n < 200);
 	for (i = 0; i < n; i += 7) {
-		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t)i);
+		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
 
 		CHECK_EQ(ms_lookup(core, &t), i % 200);
 	}
 	for (i = 0; i < 200; i++)
-		ms_unbind_owner(core, (uint16_t)i, NULL, NULL);
+		ms_unbind_owner(core, (uint16_t) i, NULL, NULL);
 	CHECK_EQ(ms_count(core), 0);
 	ms_user_quiesce();
 	ms_core_destroy(core, NULL, NULL);

@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct ms_core *fuzz_core(void)
 {
 	static struct ms_core *core;
-	static const uint8_t protos[] = {MS_PROTO_TCP, MS_PROTO_UDP, MS_PROTO_SCTP,
-					 MS_PROTO_UDPLITE, MS_PROTO_DCCP};
+	static const uint8_t protos[] = { MS_PROTO_TCP, MS_PROTO_UDP, MS_PROTO_SCTP,
+					  MS_PROTO_UDPLITE, MS_PROTO_DCCP };
 	unsigned i;
 
 	if (core)
@@ -29,12 +29,12 @@ static struct ms_core *fuzz_core(void)
 		memset(&t, 0, sizeof(t));
 		t.family = i & 1 ? MS_FAMILY_INET6 : MS_FAMILY_INET;
 		t.proto = protos[i % 5];
-		t.port = (uint16_t)(i < 20 ? 80 + i : 1000 + i);
+		t.port = (uint16_t) (i < 20 ? 80 + i : 1000 + i);
 		if (i % 4) { /* every fourth is a wildcard */
 			t.addr[0] = t.family == MS_FAMILY_INET ? 10 : 0x20;
-			t.addr[t.family == MS_FAMILY_INET ? 3 : 15] = (uint8_t)(1 + i % 3);
+			t.addr[t.family == MS_FAMILY_INET ? 3 : 15] = (uint8_t) (1 + i % 3);
 		}
-		ms_bind(core, &t, (uint16_t)(1 + i % 3), NULL);
+		ms_bind(core, &t, (uint16_t) (1 + i % 3), NULL);
 	}
 	return core;
 }
@@ -53,11 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(frame, data + 1, size - 1);
 	if (data[0] & 0x80) {
-		d = ms_egress(core, frame, (uint32_t)(size - 1), (uint16_t)(data[0] & 3));
+		d = ms_egress(core, frame, (uint32_t) (size - 1), (uint16_t) (data[0] & 3));
 		if (ms_reason_verdict(d.reason, MS_DIR_EGRESS) != d.verdict)
 			abort();
 	} else {
-		d = ms_ingress(core, frame, (uint32_t)(size - 1));
+		d = ms_ingress(core, frame, (uint32_t) (size - 1));
 		if (ms_reason_verdict(d.reason, MS_DIR_INGRESS) != d.verdict)
 			abort();
 	}

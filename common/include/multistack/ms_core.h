@@ -24,8 +24,8 @@
 
 #include "ms_os_types.h" /* fixed-width ints, bool, size_t: picked by include path */
 
-#define MS_MAX_OWNERS 256     /* owner ids are 0..255; VALE uses fewer (254) */
-#define MS_IPV6_MAX_EXT_HDRS 8 /* a longer chain is treated as malformed */
+#define MS_MAX_OWNERS	     256 /* owner ids are 0..255; VALE uses fewer (254) */
+#define MS_IPV6_MAX_EXT_HDRS 8	 /* a longer chain is treated as malformed */
 
 /* Address families, as carried in tuples and in the uapi request. */
 enum ms_family {
@@ -73,48 +73,44 @@ enum ms_verdict {
 enum ms_reason {
 	/* decisions on well-formed frames */
 	MS_REASON_TUPLE_HIT = 0,   /* exact <addr,port,proto> registered */
-	MS_REASON_WILDCARD_HIT,    /* <any addr,port,proto> registered */
-	MS_REASON_NO_MATCH,        /* has ports, nobody registered them */
-	MS_REASON_NO_PORTS,        /* IP protocol without ports (ICMP echo, ESP, ...) */
-	MS_REASON_NOT_IP,          /* another ethertype (LLDP, ...) */
-	MS_REASON_ARP,             /* ARP for IPv4 over Ethernet */
-	MS_REASON_ND,              /* IPv6 neighbour discovery (ICMPv6 133..137) */
+	MS_REASON_WILDCARD_HIT,	   /* <any addr,port,proto> registered */
+	MS_REASON_NO_MATCH,	   /* has ports, nobody registered them */
+	MS_REASON_NO_PORTS,	   /* IP protocol without ports (ICMP echo, ESP, ...) */
+	MS_REASON_NOT_IP,	   /* another ethertype (LLDP, ...) */
+	MS_REASON_ARP,		   /* ARP for IPv4 over Ethernet */
+	MS_REASON_ND,		   /* IPv6 neighbour discovery (ICMPv6 133..137) */
 	MS_REASON_ICMP_ERROR_HIT,  /* ICMP error quoting a registered flow */
 	MS_REASON_ICMP_ERROR_MISS, /* ICMP error quoting an unregistered flow */
-	MS_REASON_FRAG_HIT,        /* non-first fragment of a known datagram */
-	MS_REASON_FRAG_MISS,       /* non-first fragment, first one not seen */
+	MS_REASON_FRAG_HIT,	   /* non-first fragment of a known datagram */
+	MS_REASON_FRAG_MISS,	   /* non-first fragment, first one not seen */
 	/* egress refusals */
-	MS_REASON_NOT_OWNER,       /* source tuple registered by another port */
-	MS_REASON_ARP_SPOOF,       /* ARP sender address not claimed by the port */
-	MS_REASON_ND_SPOOF,        /* ND source/target not claimed by the port */
-	MS_REASON_ND_FORBIDDEN,    /* router advertisement or redirect from a stack */
+	MS_REASON_NOT_OWNER,	/* source tuple registered by another port */
+	MS_REASON_ARP_SPOOF,	/* ARP sender address not claimed by the port */
+	MS_REASON_ND_SPOOF,	/* ND source/target not claimed by the port */
+	MS_REASON_ND_FORBIDDEN, /* router advertisement or redirect from a stack */
 	/* malformed frames */
-	MS_REASON_TRUNCATED_L2,    /* shorter than its Ethernet/VLAN headers */
-	MS_REASON_VLAN_TOO_DEEP,   /* more than two VLAN tags */
-	MS_REASON_BAD_IP_VERSION,  /* version field disagrees with the ethertype */
-	MS_REASON_TRUNCATED_L3,    /* shorter than the fixed IP header */
-	MS_REASON_BAD_IHL,         /* IPv4 header length < 20 or past the frame */
-	MS_REASON_BAD_LENGTH,      /* IP length field < header or past the frame */
-	MS_REASON_BAD_FRAGMENT,    /* fragment fields that cannot be right */
-	MS_REASON_EXT_CHAIN,       /* IPv6 extension chain too long, truncated or misordered */
-	MS_REASON_TRUNCATED_L4,    /* ports announced but not present */
-	MS_REASON_BAD_ARP,         /* ARP that is not IPv4 over Ethernet, or short */
-	MS_REASON_BAD_ND,          /* ND with hop limit != 255 or too short */
-	MS_REASON_JUMBOGRAM,       /* IPv6 payload length 0: jumbograms unsupported */
+	MS_REASON_TRUNCATED_L2,	  /* shorter than its Ethernet/VLAN headers */
+	MS_REASON_VLAN_TOO_DEEP,  /* more than two VLAN tags */
+	MS_REASON_BAD_IP_VERSION, /* version field disagrees with the ethertype */
+	MS_REASON_TRUNCATED_L3,	  /* shorter than the fixed IP header */
+	MS_REASON_BAD_IHL,	  /* IPv4 header length < 20 or past the frame */
+	MS_REASON_BAD_LENGTH,	  /* IP length field < header or past the frame */
+	MS_REASON_BAD_FRAGMENT,	  /* fragment fields that cannot be right */
+	MS_REASON_EXT_CHAIN,	  /* IPv6 extension chain too long, truncated or misordered */
+	MS_REASON_TRUNCATED_L4,	  /* ports announced but not present */
+	MS_REASON_BAD_ARP,	  /* ARP that is not IPv4 over Ethernet, or short */
+	MS_REASON_BAD_ND,	  /* ND with hop limit != 255 or too short */
+	MS_REASON_JUMBOGRAM,	  /* IPv6 payload length 0: jumbograms unsupported */
 	MS_REASON__COUNT
 };
 
-enum ms_direction {
-	MS_DIR_INGRESS = 0,
-	MS_DIR_EGRESS = 1,
-	MS_DIR__COUNT
-};
+enum ms_direction { MS_DIR_INGRESS = 0, MS_DIR_EGRESS = 1, MS_DIR__COUNT };
 
 /* The result of one decision: four bytes, returned by value. */
 struct ms_decision {
 	uint8_t verdict; /* enum ms_verdict */
-	uint8_t reason;  /* enum ms_reason */
-	uint16_t owner;  /* the destination owner when verdict == MS_VERDICT_PORT */
+	uint8_t reason;	 /* enum ms_reason */
+	uint16_t owner;	 /* the destination owner when verdict == MS_VERDICT_PORT */
 };
 
 /* Status codes of writers; each OS glue maps them to its own errno. */

@@ -14,9 +14,9 @@
 #include <stdint.h>
 #endif
 
-#define MS_REQ_MAGIC 0x4d53u /* "MS" */
+#define MS_REQ_MAGIC   0x4d53u /* "MS" */
 #define MS_REQ_VERSION 1u
-#define MS_REQ_SIZE 256u /* exactly nm_ifreq's data */
+#define MS_REQ_SIZE    256u /* exactly nm_ifreq's data */
 
 enum ms_req_cmd {
 	MS_CMD_BIND = 1,   /* register the tuple of socket fd for the caller's port */
@@ -28,8 +28,8 @@ enum ms_req_cmd {
 #define MS_REQ_FD_SEARCH (-1) /* find a matching socket in the caller's file table */
 
 /* Flags in ms_req.out_flags after MS_CMD_QUERY. */
-#define MS_QUERY_FOUND 0x1u    /* the tuple is registered */
-#define MS_QUERY_MINE 0x2u     /* ... by the port named in the request */
+#define MS_QUERY_FOUND	  0x1u /* the tuple is registered */
+#define MS_QUERY_MINE	  0x2u /* ... by the port named in the request */
 #define MS_QUERY_WILDCARD 0x4u /* ... through a wildcard-address entry */
 
 /*
@@ -39,14 +39,14 @@ enum ms_req_cmd {
  * can give them meaning.
  */
 struct ms_req {
-	uint16_t magic;   /* MS_REQ_MAGIC */
+	uint16_t magic;	  /* MS_REQ_MAGIC */
 	uint8_t version;  /* MS_REQ_VERSION */
-	uint8_t cmd;      /* enum ms_req_cmd */
-	uint8_t family;   /* 4 or 6 */
-	uint8_t proto;    /* IPPROTO_TCP, _UDP, _UDPLITE, _SCTP, _DCCP */
-	uint16_t port;    /* local port the socket is bound to */
-	int32_t fd;       /* the bound socket in the caller's table, or MS_REQ_FD_SEARCH */
-	uint32_t flags;   /* none defined: must be 0 */
+	uint8_t cmd;	  /* enum ms_req_cmd */
+	uint8_t family;	  /* 4 or 6 */
+	uint8_t proto;	  /* IPPROTO_TCP, _UDP, _UDPLITE, _SCTP, _DCCP */
+	uint16_t port;	  /* local port the socket is bound to */
+	int32_t fd;	  /* the bound socket in the caller's table, or MS_REQ_FD_SEARCH */
+	uint32_t flags;	  /* none defined: must be 0 */
 	uint8_t addr[16]; /* local address, all-zero for the wildcard */
 	/* filled by MS_CMD_QUERY */
 	uint32_t out_flags;

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The read side of the tuple table, inline because it is the per-frame
+ * cost: a hash, at most two bucket lines, one entry.
+ */
+#ifndef MULTISTACK_MS_TABLE_READ_H
+#define MULTISTACK_MS_TABLE_READ_H
+
+#include "ms_internal.h"
+
+static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
+{
+	/* Three independent products, so the multiplies overlap; then one mix. */
+	uint64_t h = ((key->w[0] ^ seed) * 0x9e3779b97f4a7c15ull) ^
+		     ((key->w[1] + seed) * 0xc2b2ae3d27d4eb4full) ^
+		     ((key->w[2] ^ (seed >> 23)) * 0x165667b19e3779f9ull);
+
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	return h ^ (h >> 29);
+}
+
+static inline uint16_t hash_tag(uint64_t hash)
+{
+	uint16_t tag = (uint16_t) (hash >> 48);
+
+	return tag ? tag : 1; /* 0 marks an empty slot */
+}
+
+static inline uint32_t first_bucket(const struct ms_table *t, uint64_t hash)
+{
+	return (uint32_t) hash & t->mask;
+}
+
+static inline uint32_t second_bucket(const struct ms_table *t, uint64_t hash)
+{
+	uint32_t b = (uint32_t) (hash >> 24) & t->mask;
+
+	return b != first_bucket(t, hash) ? b : (first_bucket(t, hash) ^ 1) & t->mask;
+}
+
+static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash)
+{
+	MS_PREFETCH(&table->bucket[first_bucket(table, hash)]);
+}
+
+/*
+ * Bit 15 of each 16-bit lane of the result is set where a tag equals `tag`
+ * (and possibly above such a lane, through the borrow: a false hit, which
+ * the full key comparison rejects).  Six comparisons without a loop.
+ */
+static inline uint64_t tag_lanes(uint64_t tags, uint16_t tag)
+{
+	uint64_t x = tags ^ (0x0001000100010001ull * tag);
+
+	return (x - 0x0001000100010001ull) & ~x & 0x8000800080008000ull;
+}
+
+static inline struct ms_entry *bucket_find(const struct ms_bucket *b, const struct ms_key *key,
+					   uint16_t tag)
+{
+	uint64_t lo, hi, lanes[2];
+	unsigned w;
+
+	/* Tags are read in two words, racing with writers' 16-bit stores: a torn
+	 * read only yields a false hit or a miss during a concurrent change, and
+	 * every hit is confirmed against the entry's full key. */
+	__builtin_memcpy(&lo, &b->tag[0], 8);
+	hi = 0;
+	__builtin_memcpy(&hi, &b->tag[4], 4);
+	lanes[0] = tag_lanes(lo, tag);
+	lanes[1] = tag_lanes(hi, tag) & 0x80008000ull; /* lanes 4 and 5 only */
+	for (w = 0; w < 2; w++) {
+		while (lanes[w]) {
+			unsigned i = w * 4 + (unsigned) __builtin_ctzll(lanes[w]) / 16;
+			struct ms_entry *e = MS_LOAD_ACQUIRE(&b->slot[i]);
+
+			if (e && ms_key_equal(&e->key, key))
+				return e;
+			lanes[w] &= lanes[w] - 1;
+		}
+	}
+	return (struct ms_entry *) 0;
+}
+
+static inline struct ms_entry *ms_table_find(const struct ms_table *t, const struct ms_key *key,
+					     uint64_t hash)
+{
+	uint16_t tag = hash_tag(hash);
+	struct ms_entry *e = bucket_find(&t->bucket[first_bucket(t, hash)], key, tag);
+
+	return e ? e : bucket_find(&t->bucket[second_bucket(t, hash)], key, tag);
+}
+
+#endif /* MULTISTACK_MS_TABLE_READ_H */
