@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the files of the FreeBSD glue share with each other. */
+#ifndef MULTISTACK_MS_FBSD_H
+#define MULTISTACK_MS_FBSD_H
+
+#include <sys/param.h>
+#include <sys/malloc.h>
+#include <sys/queue.h>
+#include <sys/sysctl.h>
+
+#include "multistack/ms_core.h"
+
+MALLOC_DECLARE(M_MULTISTACK);
+
+struct file;
+struct thread;
+struct nm_ifreq;
+struct nm_bdg_fwd;
+struct netmap_vp_adapter;
+
+/* Longest switch or port name netmap accepts in nm_ifreq (IFNAMSIZ, NUL included). */
+#define MS_NAME_MAX 16
+
+/*
+ * The glue's cookie for one registration: the socket that proved ownership
+ * (its file reference is held until the registration goes) and what the
+ * status listing shows.  Also used alone, with pid == MS_PID_NONE, to carry
+ * a transient file reference to the release task.
+ */
+struct ms_fbsd_reg {
+	STAILQ_ENTRY(ms_fbsd_reg) release_link;
+	struct file *fp;
+	pid_t pid;
+	uid_t uid;
+	char port[MS_NAME_MAX]; /* the owner's port name, switch prefix removed */
+};
+#define MS_PID_NONE ((pid_t)-1)
+
+/* The one switch this module serves. */
+struct ms_fbsd_switch {
+	struct ms_core *core;
+	char name[MS_NAME_MAX]; /* "valem:" */
+	void *auth_token;       /* from netmap_vale_create(); NULL if not created here */
+	volatile u_int nic_port; /* cached index of the NIC port, checked before use */
+};
+extern struct ms_fbsd_switch ms_sw;
+
+/* ms_release.c: dropping file references from contexts that may not sleep. */
+void ms_release_init(void);
+void ms_release_fini(void);
+void ms_release_cookie(void *cookie, void *arg); /* deferred; fits ms_unbind_owner() */
+void ms_release_cookie_now(void *cookie, void *arg); /* only where sleeping is allowed */
+void ms_file_drop(struct file *fp);
+
+/* ms_owner.c: the caller's socket bound to a tuple, referenced, or an errno. */
+int ms_owner_find_socket(struct thread *td, const struct ms_tuple *tuple, int fd,
+    struct file **fpp);
+
+/* ms_switch.c: the switch callbacks and port roles. */
+uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
+    struct netmap_vp_adapter *src, void *private_data);
+void ms_switch_dtor(const struct netmap_vp_adapter *vp);
+int ms_switch_caller_port(const char *nifr_name, uint16_t *owner);
+
+/* ms_config.c: NIOCCONFIG. */
+int ms_config(struct nm_ifreq *nr);
+int ms_errno(enum ms_status status);
+
+/* ms_status.c: the net.multistack.status text. */
+int ms_status_sysctl(SYSCTL_HANDLER_ARGS);
+
+#endif /* MULTISTACK_MS_FBSD_H */

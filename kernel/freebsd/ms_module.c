@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * multistack.ko for FreeBSD: lets user-level network stacks share a NIC with
+ * the kernel stack through netmap's VALE switch (netmap is in base).
+ *
+ * Load: the core, then the switch hooks.  Unload: the hooks first; once
+ * netmap_bdg_regops() has restored the switch's defaults under its write
+ * lock, no lookup, config or dtor of ours can be running, and the core and
+ * every pinned socket can go.
+ */
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/epoch.h>
+#include <sys/kernel.h>
+#include <sys/module.h>
+#include <sys/sysctl.h>
+
+#include "ms_netmap.h"
+#include "ms_fbsd.h"
+
+struct ms_fbsd_switch ms_sw = {
+	.name = "valem:",
+	.nic_port = NM_BDG_NOPORT,
+};
+static bool ms_hooked;
+
+SYSCTL_NODE(_net, OID_AUTO, multistack, CTLFLAG_RW | CTLFLAG_MPSAFE, 0,
+    "MultiStack: user-level network stacks beside the kernel's");
+SYSCTL_STRING(_net_multistack, OID_AUTO, switch, CTLFLAG_RDTUN | CTLFLAG_NOFETCH,
+    ms_sw.name, sizeof(ms_sw.name), "VALE switch served, with its colon (loader tunable)");
+SYSCTL_PROC(_net_multistack, OID_AUTO, status,
+    CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0, ms_status_sysctl, "A",
+    "registrations and counters, one record a line");
+
+static struct netmap_bdg_ops ms_ops = {
+	.lookup = ms_switch_lookup,
+	.config = ms_config,
+	.dtor = ms_switch_dtor,
+	.name = "multistack",
+};
+
+static bool
+ms_switch_name_ok(const char *name)
+{
+	size_t len = strnlen(name, sizeof(ms_sw.name));
+
+	return (len > 1 && len < sizeof(ms_sw.name) && name[len - 1] == ':' &&
+	    strchr(name, ':') == name + len - 1);
+}
+
+/* As on Linux: take over an existing switch as it is, or create an exclusive one. */
+static int
+ms_hook(void)
+{
+	int error;
+
+	error = netmap_bdg_regops(ms_sw.name, &ms_ops, ms_sw.core, NULL);
+	if (error == ENXIO) {
+		/* A module's new switch is exclusive: vale-ctl cannot attach NICs to it. */
+		ms_sw.auth_token = netmap_vale_create(ms_sw.name, &error);
+		if (ms_sw.auth_token == NULL)
+			return (error != 0 ? error : ENOMEM);
+		error = netmap_bdg_regops(ms_sw.name, &ms_ops, ms_sw.core, ms_sw.auth_token);
+		if (error != 0) {
+			netmap_vale_destroy(ms_sw.name, ms_sw.auth_token);
+			ms_sw.auth_token = NULL;
+		}
+	}
+	if (error == 0)
+		ms_hooked = true;
+	return (error);
+}
+
+static void
+ms_unhook(void)
+{
+	int error;
+
+	if (!ms_hooked)
+		return;
+	error = netmap_bdg_regops(ms_sw.name, NULL, NULL, ms_sw.auth_token);
+	if (error != 0)
+		printf("multistack: switch %s is gone (error %d)\n", ms_sw.name, error);
+	if (ms_sw.auth_token != NULL) {
+		error = netmap_vale_destroy(ms_sw.name, ms_sw.auth_token);
+		if (error != 0)
+			printf("multistack: switch %s still has ports; it stays (error %d)\n",
+			    ms_sw.name, error);
+	}
+	ms_sw.auth_token = NULL;
+	ms_hooked = false;
+}
+
+static void
+ms_teardown(void)
+{
+	ms_unhook();
+	/* The core's deferred frees call back into this module: let them run first. */
+	NET_EPOCH_DRAIN_CALLBACKS();
+	if (ms_sw.core != NULL)
+		ms_core_destroy(ms_sw.core, ms_release_cookie_now, NULL);
+	ms_sw.core = NULL;
+	ms_release_fini();
+	NET_EPOCH_DRAIN_CALLBACKS();
+}
+
+static int
+ms_load(void)
+{
+	enum ms_status status;
+	int error;
+
+	TUNABLE_STR_FETCH("net.multistack.switch", ms_sw.name, sizeof(ms_sw.name));
+	if (!ms_switch_name_ok(ms_sw.name)) {
+		printf("multistack: net.multistack.switch must be a VALE switch name ending in "
+		       "':', at most %zu characters\n", sizeof(ms_sw.name) - 1);
+		return (EINVAL);
+	}
+	ms_release_init();
+	status = ms_core_create(&ms_sw.core);
+	if (status != MS_OK) {
+		ms_teardown();
+		return (ms_errno(status));
+	}
+	error = ms_hook();
+	if (error != 0) {
+		printf("multistack: cannot take over switch %s (error %d)\n", ms_sw.name, error);
+		ms_teardown();
+		return (error);
+	}
+	printf("multistack: serving switch %s\n", ms_sw.name);
+	return (0);
+}
+
+static int
+ms_modevent(module_t mod __unused, int what, void *arg __unused)
+{
+	switch (what) {
+	case MOD_LOAD:
+		return (ms_load());
+	case MOD_UNLOAD:
+		ms_teardown();
+		printf("multistack: released switch %s\n", ms_sw.name);
+		return (0);
+	default:
+		return (EOPNOTSUPP);
+	}
+}
+
+static moduledata_t ms_mod = {
+	"multistack",
+	ms_modevent,
+	NULL,
+};
+
+DECLARE_MODULE(multistack, ms_mod, SI_SUB_PROTO_END, SI_ORDER_ANY);
+MODULE_VERSION(multistack, 1);
+MODULE_DEPEND(multistack, netmap, 1, 1, 1);

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The switch callbacks: where each frame goes, which port is the caller's,
+ * and what happens when a port leaves.
+ *
+ * Port roles on the switch, told apart by netmap's own adapter fields:
+ *   - the NIC: a bwrap adapter (nm_is_bwrap);
+ *   - the host stack: the bwrap's second port, whose na_hostvp points at
+ *     itself;
+ *   - a user-level stack: any other VALE port.  Its bdg_port index is the
+ *     owner id the core knows.  The NIC and the host stack never own tuples.
+ *
+ * netmap calls lookup with the switch's read lock held, and dtor with its
+ * write lock held: port indexes and bdg_ports[] cannot change meanwhile.
+ */
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/epoch.h>
+#include <sys/conf.h>
+#include <machine/atomic.h>
+
+#include "ms_netmap.h"
+#include "ms_fbsd.h"
+
+/* The frame as the core sees it: after netmap's virtio-net header, if any. */
+static void
+ms_frame(const struct nm_bdg_fwd *ft, const uint8_t **buf, uint32_t *len)
+{
+	uint16_t offset = ft->ft_offset;
+
+	if (offset > ft->ft_len)
+		offset = ft->ft_len;
+	*buf = (const uint8_t *)ft->ft_buf + offset;
+	*len = (uint32_t)ft->ft_len - offset;
+}
+
+static bool
+ms_port_is_nic(const struct nm_bridge *b, u_int index)
+{
+	struct netmap_vp_adapter *vp;
+
+	if (index >= NM_BDG_MAXPORTS)
+		return (false);
+	vp = b->bdg_ports[index];
+	return (vp != NULL && nm_is_bwrap(&vp->up));
+}
+
+/*
+ * The NIC's port index, or NM_BDG_NOPORT.  The index is cached because
+ * egress asks for it on every frame; a stale cache is detected by looking at
+ * the port itself, which is stable under the switch's read lock.
+ */
+static uint32_t
+ms_nic_port(struct nm_bridge *b)
+{
+	u_int cached = atomic_load_int(&ms_sw.nic_port);
+	u_int i;
+
+	if (ms_port_is_nic(b, cached))
+		return (cached);
+	for (i = 0; i < b->bdg_active_ports; i++) {
+		u_int index = b->bdg_port_index[i];
+
+		if (ms_port_is_nic(b, index)) {
+			atomic_store_int(&ms_sw.nic_port, index);
+			return (index);
+		}
+	}
+	return (NM_BDG_NOPORT);
+}
+
+static uint32_t
+ms_host_port_of(struct netmap_vp_adapter *nic)
+{
+	struct netmap_bwrap_adapter *bna = (struct netmap_bwrap_adapter *)nic;
+
+	if (bna->host.na_bdg != nic->na_bdg)
+		return (NM_BDG_NOPORT); /* attached without its host stack */
+	return ((uint32_t)bna->host.bdg_port);
+}
+
+static bool
+ms_port_is_host(const struct netmap_vp_adapter *vp)
+{
+	return (!nm_is_bwrap(__DECONST(struct netmap_adapter *, &vp->up)) &&
+	    vp->up.na_hostvp == vp);
+}
+
+static uint32_t
+ms_ingress_port(struct netmap_vp_adapter *nic, struct ms_decision d)
+{
+	switch (d.verdict) {
+	case MS_VERDICT_PORT:
+		return (d.owner < NM_BDG_MAXPORTS ? d.owner : NM_BDG_NOPORT);
+	case MS_VERDICT_HOST:
+		return (ms_host_port_of(nic));
+	case MS_VERDICT_ALL:
+		return (NM_BDG_BROADCAST);
+	default:
+		return (NM_BDG_NOPORT);
+	}
+}
+
+uint32_t
+ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
+    struct netmap_vp_adapter *src, void *private_data)
+{
+	struct ms_core *core = private_data;
+	struct epoch_tracker et;
+	struct ms_decision d;
+	const uint8_t *buf;
+	uint32_t len, dst;
+
+	if (ms_port_is_host(src)) {
+		/* The kernel stack is the authority for what it sends. */
+		struct netmap_bwrap_adapter *bna = src->up.na_private;
+
+		return ((uint32_t)bna->up.bdg_port);
+	}
+	/*
+	 * An indirect buffer lives in the sender's memory: reading it here
+	 * could fault, and it could change after it was checked.  As on Linux,
+	 * the NIC's go to the host stack and a stack's are dropped.
+	 */
+	if (ft->ft_flags & NS_INDIRECT)
+		return (nm_is_bwrap(&src->up) ? ms_host_port_of(src) : NM_BDG_NOPORT);
+
+	ms_frame(ft, &buf, &len);
+	NET_EPOCH_ENTER(et);
+	if (nm_is_bwrap(&src->up))
+		d = ms_ingress(core, buf, len);
+	else
+		d = ms_egress(core, buf, len, (uint16_t)src->bdg_port);
+	NET_EPOCH_EXIT(et);
+
+	if (nm_is_bwrap(&src->up))
+		dst = ms_ingress_port(src, d);
+	else if (d.verdict == MS_VERDICT_NIC)
+		dst = ms_nic_port(src->na_bdg);
+	else
+		dst = NM_BDG_NOPORT;
+	/* Stacks and the host stack usually have one ring; the NIC keeps the source's. */
+	if (dst < NM_BDG_MAXPORTS && !ms_port_is_nic(src->na_bdg, dst))
+		*ring = 0;
+	return (dst);
+}
+
+void
+ms_switch_dtor(const struct netmap_vp_adapter *vp)
+{
+	/* The switch's write lock is held: file references go to the task. */
+	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS)
+		ms_unbind_owner(ms_sw.core, (uint16_t)vp->bdg_port, ms_release_cookie, NULL);
+}
+
+/*
+ * The caller's own port.  NIOCCONFIG arrives through netmap's ioctl on one
+ * of the caller's descriptors; during that ioctl devfs knows the file in use
+ * (curthread->td_fpop), so devfs_get_cdevpriv() returns netmap's private
+ * state of exactly that descriptor.  The caller's port is the user-level
+ * port of this switch that the descriptor has open, and only if nifr_name
+ * names it: a process can act for no port but one it holds itself.
+ * (Linux, which cannot see the ioctl's descriptor from config, accepts any
+ * netmap descriptor of the caller open on that port.)
+ */
+int
+ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
+{
+	struct netmap_priv_d *priv = NULL;
+	struct netmap_vp_adapter *vp;
+	struct netmap_adapter *na;
+
+	if (devfs_get_cdevpriv((void **)&priv) != 0 || priv == NULL)
+		return (EPERM);
+	na = priv->np_na;
+	if (na == NULL || nm_is_bwrap(na) || na->na_vp != (struct netmap_vp_adapter *)na)
+		return (EPERM);
+	vp = (struct netmap_vp_adapter *)na;
+	if (vp->na_bdg == NULL || ms_port_is_host(vp) || vp->bdg_port < 0 ||
+	    vp->bdg_port >= NM_BDG_MAXPORTS)
+		return (EPERM);
+	if (strncmp(na->name, ms_sw.name, strlen(ms_sw.name)) != 0 ||
+	    strncmp(na->name, nifr_name, MS_NAME_MAX) != 0)
+		return (EPERM);
+	*owner = (uint16_t)vp->bdg_port;
+	return (0);
+}
