@@ -48,7 +48,7 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(name="build-linux", default=False)
 def build_linux(session: nox.Session) -> None:
-    """Build multistack.ko: `-- KSRC=<kernel build dir> NSRC=<netmap tree> [NBUILD=...] [--vm NAME]`."""
+    """Build multistack.ko: `-- KSRC=<kernel dir> NSRC=<netmap tree> [NBUILD=...] [--vm NAME]`."""
     from buildsys import linux
 
     linux.run(session, session.posargs)
