@@ -17,7 +17,6 @@ directions, status codes) appear here.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import enum
 import ipaddress
 import os
@@ -208,7 +207,9 @@ class Library:
         self.reasons = _names(self.dll.ms_reason_name)
         self.verdict_number = {name: i for i, name in enumerate(self.verdicts)}
         self.reason_number = {name: i for i, name in enumerate(self.reasons)}
-        self._libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        # The global namespace, not libc's own handle: under a preloaded ASan
+        # runtime, "malloc" there is ASan's, which puts redzones around frames.
+        self._libc = ctypes.CDLL(None)
         self._libc.malloc.restype = ctypes.c_void_p
         self._libc.malloc.argtypes = [ctypes.c_size_t]
         self._libc.free.restype = None
