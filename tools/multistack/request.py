@@ -8,13 +8,11 @@ Errors raise `RequestError`, whose message says what the errno means for a reque
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import ipaddress
 import os
 import socket
-import struct
 from dataclasses import dataclass
 
 from multistack.uapi import (
@@ -158,7 +156,3 @@ def parse_tuple(proto: str, addr: str, port: int) -> Tuple:
         raise ValueError(f"port {port} is out of range")
     return Tuple(family=family, proto=numbers[proto], port=port, addr=ip.packed)
 
-
-# The layout check the tests rely on: the C side is exactly nm_ifreq's data.
-assert ctypes.sizeof(MsReq) == MS_REQ_SIZE
-assert struct.calcsize("=16s256s") == IFNAMSIZ + MS_REQ_SIZE
