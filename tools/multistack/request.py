@@ -155,4 +155,3 @@ def parse_tuple(proto: str, addr: str, port: int) -> Tuple:
     if not 0 < port < 65536:
         raise ValueError(f"port {port} is out of range")
     return Tuple(family=family, proto=numbers[proto], port=port, addr=ip.packed)
-
