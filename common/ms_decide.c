@@ -164,9 +164,10 @@ static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pk
 	case 134: /* router advertisement */
 	case 137: /* redirect */
 		return decision(MS_VERDICT_DROP, MS_REASON_ND_FORBIDDEN, 0);
-	case 136: /* advertisement: announces the target, so the stack must own it */
-		ok = owner_claims(t, src, MS_FAMILY_INET6, owner) &&
-		     owner_claims(t, pkt->nd_target, MS_FAMILY_INET6, owner);
+	case 136:
+		/* An advertisement announces its target; its source is usually the
+		 * sender's link-local address, which nobody registers. */
+		ok = owner_claims(t, pkt->nd_target, MS_FAMILY_INET6, owner);
 		break;
 	default: /* solicitations: from an owned address, or unspecified for DAD */
 		ok = addr_is_zero(src, 16) || owner_claims(t, src, MS_FAMILY_INET6, owner);

@@ -124,11 +124,6 @@ def test_advertisement_of_a_claimed_target_passes(core: ms.Core) -> None:
     check(core, frame, "nic", "nd", egress_from=A)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core also requires the NA's source address to be claimed (nd_spoof); "
-    "the issue's contract checks the target only",
-)
 def test_advertisement_of_a_claimed_target_from_link_local_passes(core: ms.Core) -> None:
     # The spec checks the NA's target only: stacks answer from their link-local address.
     assert core.bind(tup(UDP, "2001:db8::2", 53), A) is ms.Status.OK
