@@ -1,0 +1,176 @@
+"""DKMS builds multistack.ko from the release tarball, with Debian's dkms and headers.
+
+The netmap tree is the test double (tests/netmap_double), built beside the DKMS trees. DKMS runs
+with private trees (--dkmstree, --sourcetree, --installtree) so that the host's /var/lib/dkms
+and /usr/src are left alone; `dkms install` is not run because it would run depmod for the
+host's kernel.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from buildsys.dist import build_release  # noqa: E402
+from buildsys.meta import read_meta  # noqa: E402
+
+KERNEL = "6.1.0-56-amd64"
+KERNEL_BUILD = Path("/lib/modules") / KERNEL / "build"
+
+if os.geteuid() != 0:
+    pytest.skip("dkms build needs root", allow_module_level=True)
+if shutil.which("dkms") is None:
+    pytest.skip("dkms is not installed (apt-get install dkms)", allow_module_level=True)
+if not KERNEL_BUILD.exists():
+    pytest.skip(f"no headers for {KERNEL} (linux-headers-{KERNEL})", allow_module_level=True)
+
+
+class Dkms:
+    """dkms on private trees below one directory."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+        self.sources = root / "src"
+        self.tree = root / "dkms"
+        for directory in (self.sources, self.tree, root / "installed"):
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        command = [
+            "dkms",
+            *args,
+            "--dkmstree",
+            str(self.tree),
+            "--sourcetree",
+            str(self.sources),
+            "--installtree",
+            str(self.root / "installed"),
+        ]
+        return subprocess.run(
+            command, env={**self.env, **env}, capture_output=True, text=True, check=False
+        )
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release tree, unpacked from a tarball of a clean clone of HEAD."""
+    tmp = tmp_path_factory.mktemp("dkms-release")
+    repo = tmp / "repo"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(repo)], check=True)
+    release = build_release(repo, tmp / "out")
+    with tarfile.open(release.tarball) as tar:
+        tar.extractall(tmp / "unpacked", filter="data")
+    (top,) = (tmp / "unpacked").iterdir()
+    return top
+
+
+@pytest.fixture(scope="module")
+def netmap_double(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The double's committed sources, built for KERNEL outside the repository."""
+    double = tmp_path_factory.mktemp("netmap-double") / "netmap"
+    files = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "tests/netmap_double"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, files):
+        target = double / Path(name).relative_to("tests/netmap_double")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    subprocess.run(
+        ["make", "-C", str(double), f"KSRC={KERNEL_BUILD}", "-j2"],
+        check=True,
+        capture_output=True,
+    )
+    assert (double / "Module.symvers").is_file()
+    return double
+
+
+@pytest.fixture
+def dkms(unpacked: Path, tmp_path: Path) -> Iterator[Dkms]:
+    """DKMS with the module added from the paths a package ships (source-files + dkms.conf)."""
+    meta = read_meta(unpacked / "META")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        # No /etc/default file of the host, no signing key written to /var/lib/dkms.
+        "MULTISTACK_DKMS_DEFAULTS": str(tmp_path / "no-defaults"),
+        "sign_file": "/nonexistent",
+    }
+    tool = Dkms(tmp_path, env)
+    source = tool.sources / f"{meta.name}-{meta.version}"
+    source.mkdir()
+    listed = (unpacked / "packaging/dkms/source-files").read_text().splitlines()
+    for entry in ["dkms.conf", *[e for e in listed if e and not e.startswith("#")]]:
+        subprocess.run(["cp", "-a", "--parents", entry, str(source)], cwd=unpacked, check=True)
+    added = tool("add", "-m", meta.name, "-v", meta.version)
+    assert added.returncode == 0, added.stdout + added.stderr
+    yield tool
+    tool("remove", "-m", meta.name, "-v", meta.version, "--all")
+
+
+def module_id(unpacked: Path) -> str:
+    meta = read_meta(unpacked / "META")
+    return f"{meta.name}/{meta.version}"
+
+
+def test_dkms_builds_the_module_against_the_double(
+    dkms: Dkms, unpacked: Path, netmap_double: Path
+) -> None:
+    built = dkms(
+        "build",
+        module_id(unpacked),
+        "-k",
+        KERNEL,
+        NETMAP_SRC=str(netmap_double),
+        NETMAP_BUILD=str(netmap_double),
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert f"building against netmap at {netmap_double}" in built.stdout
+    meta = read_meta(unpacked / "META")
+    module = dkms.tree / meta.name / meta.version / KERNEL / platform.machine() / "module"
+    ko = module / f"{meta.name}.ko"
+    assert ko.is_file(), sorted(p.name for p in module.iterdir())
+    info = subprocess.run(
+        ["modinfo", "-F", "depends", str(ko)], capture_output=True, text=True, check=True
+    )
+    assert "netmap" in info.stdout.strip().split(","), "not linked against netmap's Module.symvers"
+    status = dkms("status", "-m", meta.name)
+    assert f"{meta.name}/{meta.version}, {KERNEL}, {platform.machine()}: built" in status.stdout
+
+    removed = dkms("remove", module_id(unpacked), "--all")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not (dkms.tree / meta.name).exists()
+    assert dkms("status", "-m", meta.name).stdout.strip() == ""
+
+
+def test_dkms_without_netmap_fails_naming_the_fix(dkms: Dkms, unpacked: Path) -> None:
+    missing = dkms.root / "no-netmap"
+    built = dkms("build", module_id(unpacked), "-k", KERNEL, NETMAP_SRC=str(missing))
+    assert built.returncode != 0
+    # PRE_BUILD shows the fix on the terminal; MAKE fails with it in make.log.
+    assert f"no netmap source tree at NETMAP_SRC={missing}" in built.stderr
+    assert "set NETMAP_SRC (the netmap source tree) and NETMAP_BUILD" in built.stderr
+    meta = read_meta(unpacked / "META")
+    log = (dkms.tree / meta.name / meta.version / "build" / "make.log").read_text()
+    assert "to fix: set NETMAP_SRC" in log
+
+
+@pytest.mark.parametrize("kernel", ["4.19.0-27-amd64", "6.13.0-1-amd64", "5.9.16"])
+def test_dkms_refuses_kernels_outside_meta_range(dkms: Dkms, unpacked: Path, kernel: str) -> None:
+    built = dkms("build", module_id(unpacked), "-k", kernel)
+    assert built.returncode == 77, built.stdout + built.stderr
+    assert "BUILD_EXCLUSIVE directive which does not match this kernel" in built.stderr
