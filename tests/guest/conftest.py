@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from guestlib import runner
 from guestlib.console import ScenarioResult
+from guestlib.frames import frame_sets
 from guestlib.environment import BUILD_DIR, GUEST_DIR, REPO, GuestEnv
 from guestlib.programs import UAPI_INCLUDES, compile_static
 
@@ -53,16 +54,16 @@ class Guests:
         return reason
 
     def _programs(self, group: str) -> dict[str, Path]:
-        includes = [*UAPI_INCLUDES]
+        agent = GUEST_DIR / "agent"
+        includes = [*UAPI_INCLUDES, agent]
         if self.env.netmap is not None:
             includes += self.env.netmap.includes
         else:
-            includes.append(REPO / "tests" / "netmap_double" / "include")
-        agent = GUEST_DIR / "agent"
+            double = REPO / "tests" / "netmap_double"
+            includes += [double / "sys", double / "include"]
+        sources = [agent / "mstest.c", agent / f"mstest_port_{self.env.backend}.c"]
         programs = {
-            "mstest": compile_static(
-                [agent / "mstest.c", agent / "mstest_port.c"], BUILD_DIR / "mstest", includes
-            )
+            "mstest": compile_static(sources, BUILD_DIR / f"mstest-{self.env.backend}", includes)
         }
         if group == "netmap" and self.env.netmap is not None:
             programs["vale-ctl"] = self.env.netmap.vale_ctl
@@ -93,6 +94,7 @@ class Guests:
                 modules=modules,
                 programs=self._programs(group),
                 scenario_timeout=SCENARIO_TIMEOUT[group],
+                frames=frame_sets(),
             )
             start = time.monotonic()
             out = self.outcomes[group] = runner.boot(self.env, plan)

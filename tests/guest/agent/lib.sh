@@ -67,3 +67,78 @@ status_counter() {
 status_regs() { grep -c '^reg ' /proc/net/multistack || true; }
 
 finish() { exit "$MS_FAILED"; }
+
+# Addresses the user-level stacks and the kernel share (see guestlib/frames.py).
+GUEST4=10.0.0.1
+GUEST6=fd00::1
+
+# addresses_on_lo: the shared addresses, for scenarios without a NIC.
+addresses_on_lo() {
+	run ip addr add "$GUEST4/32" dev lo
+	run ip -6 addr add "$GUEST6/128" dev lo nodad
+}
+
+# nic_up: the NIC of valem: before multistack loads (a module's own switch takes no NIC).
+#   real netmap: veth0 (10.0.0.1, host stack) attached with vale-ctl -h, veth1 in netns peer;
+#   the double:  nothing here: the mstest process that sends frames attaches valem:veth0
+#                itself (NIC_ARG), since the double's NIC lives as long as its fd.
+nic_up() {
+	if [ "$NETMAP_BACKEND" = netmap ]; then
+		run ip link add veth0 type veth peer name veth1
+		run ip link set veth0 address 02:00:00:00:00:01
+		run ip netns add peer
+		run ip link set veth1 netns peer
+		run ip -n peer link set veth1 address 02:00:00:00:00:02
+		run ip addr add "$GUEST4/24" dev veth0
+		run ip -6 addr add "$GUEST6/64" dev veth0 nodad
+		run ip link set veth0 up
+		run ip -n peer addr add 10.0.0.2/24 dev veth1
+		run ip -n peer -6 addr add fd00::2/64 dev veth1 nodad
+		run ip -n peer link set veth1 up
+		run ip -n peer link set lo up
+		run vale-ctl -h valem:veth0
+		NIC_ARG="nic valem:veth0 via=peer/veth1"
+	else
+		addresses_on_lo
+		NIC_ARG="nic valem:veth0"
+	fi
+}
+
+nic_down() {
+	if [ "$NETMAP_BACKEND" = netmap ]; then
+		run vale-ctl -d valem:veth0
+		run ip link del veth0
+		run ip netns del peer
+	fi
+	return 0
+}
+
+# bg NAME CMD...: start CMD in the background; it signals readiness by creating /tmp/NAME.ready
+# (mstest's "ready" operation).  Waits up to 20 s for it; the pid is in BG_PID.
+bg() {
+	name=$1
+	shift
+	rm -f "/tmp/$name.ready"
+	echo "+ $* &"
+	"$@" &
+	BG_PID=$!
+	i=0
+	while [ ! -e "/tmp/$name.ready" ] && [ $i -lt 200 ]; do
+		kill -0 "$BG_PID" 2>/dev/null || break
+		usleep 100000
+		i=$((i + 1))
+	done
+	[ -e "/tmp/$name.ready" ]
+}
+
+# stop PID: kill -9 and reap.
+stop() {
+	run kill -9 "$1"
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# slab_total: bytes in all slab caches (active objects times object size), for leak checks.
+slab_total() {
+	awk 'NR > 2 { n += $2 * $4 } END { print n + 0 }' /proc/slabinfo
+}

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
@@ -27,10 +28,27 @@
 #define IPPROTO_UDPLITE 136
 #endif
 
+struct frames {
+	uint8_t *buf;
+	size_t len;
+};
+
+struct nic {
+	struct mst_port *port; /* the double */
+	int packet_fd;         /* real netmap: AF_PACKET on the veth peer */
+	struct sockaddr_ll ll;
+};
+
+#define MAX_PORTS 8
+
 struct state {
 	int sock;
-	struct mst_port *port;
+	struct mst_port *port; /* the current port, one of ports[] */
 	const char *port_name;
+	struct mst_port *ports[MAX_PORTS];
+	const char *port_names[MAX_PORTS];
+	struct nic nic;
+	const char *nic_name;
 };
 
 struct tuple {
@@ -45,13 +63,21 @@ static void usage(void)
 {
 	fputs("usage: mstest OP... where OP is one of\n"
 	      "  sock FAMILY PROTO ADDR PORT     socket(), bind() (and listen() for tcp)\n"
-	      "  close-sock | port NAME | close-port | setuid UID | ready FILE | pause | sleep MS\n"
+	      "  port NAME                       open a port; it becomes the current one\n"
+	      "  use NAME | close-port           switch to another open port; close the current one\n"
+	      "  close-sock | setuid UID | ready FILE | pause | sleep MS\n"
 	      "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
-	      "              [version=N] expect=OK|EPERM|...   NIOCCONFIG on the current port\n"
+	      "              [version=N] [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
+	      "              port's fd, naming PORT (default: that port) in the request\n"
 	      "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
-	      "  inject IFNAME FILE [repeat=N]   AF_PACKET send of each frame in FILE\n"
-	      "  send FILE                       transmit each frame of FILE on the current port\n"
-	      "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port\n"
+	      "  nic NAME [via=NETNS/IFNAME]     the double: attach NIC NAME with its host stack;\n"
+	      "                                  real netmap: frames 'from the NIC' enter at IFNAME\n"
+	      "  fromnic|fromhost|send FILE [expect=DST] [repeat=N]   send each frame of FILE from\n"
+	      "                                  the NIC, its host port, or the current port; DST is\n"
+	      "                                  drop, all, host, nic or a port (checked where the\n"
+	      "                                  backend reports destinations: the double)\n"
+	      "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port (real netmap)\n"
+	      "  sh COMMAND                      run COMMAND with system(); stop if it fails\n"
 	      "  churn N PORTNAME FAMILY PROTO ADDR PORT   open/bind/BIND/UNBIND/close cycles\n"
 	      "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
 	      "(2-byte little-endian length, bytes) records.\n",
@@ -187,6 +213,7 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 	struct ms_req req;
 	struct tuple t;
 	int fd = st->sock, expect = 0, i = 4, err;
+	const char *as = NULL;
 	long expect_flags = -1;
 
 	if (argc < 4)
@@ -208,15 +235,17 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 			req.version = (uint8_t)strtoul(v, NULL, 0);
 		else if (strncmp(argv[i], "expect=", 7) == 0)
 			expect = parse_errno(v);
+		else if (strncmp(argv[i], "as=", 3) == 0)
+			as = v;
 		else if (strncmp(argv[i], "expect-flags=", 13) == 0)
 			expect_flags = strtol(v, NULL, 0);
 		else
 			usage();
 	}
 	need_port(st);
-	err = mst_port_config(st->port, &req);
+	err = mst_port_config(st->port, &req, as);
 	printf("%s %s %s %s %s fd=%d on %s: %s", cmd == MS_CMD_BIND ? "BIND" : cmd == MS_CMD_UNBIND ? "UNBIND" : "QUERY",
-	       argv[0], argv[1], argv[2], argv[3], req.fd, st->port_name, errno_name(err));
+	       argv[0], argv[1], argv[2], argv[3], req.fd, as ? as : st->port_name, errno_name(err));
 	if (cmd == MS_CMD_QUERY && err == 0)
 		printf(" flags=%u owner=%s pid=%u packets=%llu", req.out_flags, req.out_owner_port,
 		       req.out_owner_pid, (unsigned long long)req.out_packets);
@@ -231,11 +260,6 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 	}
 	return i;
 }
-
-struct frames {
-	uint8_t *buf;
-	size_t len;
-};
 
 static struct frames read_frames(const char *path)
 {
@@ -273,50 +297,138 @@ static unsigned each_frame(const struct frames *f, int (*fn)(const uint8_t *, si
 	return n;
 }
 
-struct packet_out {
-	int fd;
-	struct sockaddr_ll ll;
+/* Opens a packet socket on ifname inside network namespace netns ("" for the current one). */
+static int open_packet_socket(const char *netns, const char *ifname, struct sockaddr_ll *ll)
+{
+	char path[128];
+	int self = -1, fd;
+
+	if (netns[0] != '\0') {
+		int ns;
+
+		snprintf(path, sizeof(path), "/run/netns/%s", netns);
+		self = open("/proc/self/ns/net", O_RDONLY);
+		ns = open(path, O_RDONLY);
+		if (self < 0 || ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+			die("cannot enter the peer's network namespace");
+		close(ns);
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	memset(ll, 0, sizeof(*ll));
+	ll->sll_family = AF_PACKET;
+	ll->sll_ifindex = (int)if_nametoindex(ifname);
+	if (fd < 0 || ll->sll_ifindex == 0)
+		die("cannot open a packet socket on the NIC's peer");
+	if (self >= 0) {
+		if (setns(self, CLONE_NEWNET) < 0)
+			die("cannot return to our network namespace");
+		close(self);
+	}
+	return fd;
+}
+
+/* "drop", "all", "host" (the NIC's host port) or a port name, against what the switch said. */
+static int dst_matches(const char *want, const char *got, const char *nic_name)
+{
+	const char *colon = strchr(got, ':');
+	char host[MST_NAME_LEN + 2];
+
+	if (strcmp(got, "?") == 0)
+		return 1; /* the backend cannot tell: the scenario checks counters instead */
+	if (strcmp(want, "drop") == 0)
+		return got[0] == '\0';
+	if (strcmp(want, "all") == 0)
+		return strcmp(got, "*") == 0;
+	if (strcmp(want, "host") == 0) {
+		snprintf(host, sizeof(host), "%s^", nic_name);
+		return strcmp(got, host) == 0 || (colon && strchr(host, ':') &&
+						  strcmp(colon, strchr(host, ':')) == 0);
+	}
+	if (strcmp(want, "nic") == 0)
+		want = nic_name;
+	return strcmp(got, want) == 0 || (colon && strcmp(colon + 1, want) == 0) ||
+	       (strchr(want, ':') && colon && strcmp(colon, strchr(want, ':')) == 0);
+}
+
+struct sender {
+	struct mst_port *port;
+	struct nic *nic;
+	int from_host;
+	const char *expect; /* NULL: no check */
+	const char *nic_name;
+	unsigned mismatches;
+	unsigned sent;
 };
 
-static int packet_send(const uint8_t *frame, size_t len, void *arg)
+static int send_one(const uint8_t *frame, size_t len, void *arg)
 {
-	struct packet_out *out = arg;
+	struct sender *s = arg;
+	char dst[MST_NAME_LEN];
+	int err;
 
-	if (sendto(out->fd, frame, len, 0, (struct sockaddr *)&out->ll, sizeof(out->ll)) < 0) {
-		perror("sendto");
+	if (s->nic != NULL && s->nic->port == NULL) {
+		if (sendto(s->nic->packet_fd, frame, len, 0, (struct sockaddr *)&s->nic->ll,
+			   sizeof(s->nic->ll)) < 0) {
+			perror("mstest: sendto");
+			return -1;
+		}
+		s->sent++;
+		return 0;
+	}
+	err = mst_port_send(s->nic ? s->nic->port : s->port, frame, len, s->from_host, dst);
+	if (err != 0) {
+		fprintf(stderr, "mstest: send: %s\n", strerror(err));
 		return -1;
+	}
+	s->sent++;
+	if (s->expect != NULL && !dst_matches(s->expect, dst, s->nic_name)) {
+		printf("  frame %u (%zu bytes) went to '%s', expected %s\n", s->sent, len, dst,
+		       s->expect);
+		s->mismatches++;
 	}
 	return 0;
 }
 
-static int port_send(const uint8_t *frame, size_t len, void *arg)
+/* fromnic/fromhost/send FILE [expect=DST] [repeat=N]; returns the argv entries used. */
+static int op_send(struct state *st, const char *op, int argc, char **argv)
 {
-	int err = mst_port_send(arg, frame, len);
+	struct sender s = { .nic_name = st->nic_name };
+	unsigned repeat = 1;
+	struct frames f;
+	int i = 1;
 
-	if (err != 0)
-		fprintf(stderr, "mstest: port send: %s\n", strerror(err));
-	return err;
-}
-
-static void op_inject(const char *ifname, const char *path, unsigned repeat)
-{
-	struct frames f = read_frames(path);
-	struct packet_out out;
-	unsigned n = 0;
-
-	memset(&out, 0, sizeof(out));
-	out.fd = socket(AF_PACKET, SOCK_RAW, 0);
-	if (out.fd < 0)
-		die("AF_PACKET socket");
-	out.ll.sll_family = AF_PACKET;
-	out.ll.sll_ifindex = (int)if_nametoindex(ifname);
-	if (out.ll.sll_ifindex == 0)
-		die("no such interface");
+	if (argc < 1)
+		usage();
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		if (strncmp(argv[i], "expect=", 7) == 0)
+			s.expect = argv[i] + 7;
+		else if (strncmp(argv[i], "repeat=", 7) == 0)
+			repeat = (unsigned)atoi(argv[i] + 7);
+		else
+			usage();
+	}
+	if (strcmp(op, "send") == 0) {
+		need_port(st);
+		s.port = st->port;
+	} else {
+		if (st->nic.port == NULL && st->nic.packet_fd < 0)
+			die("no NIC: use 'nic NAME via=NETNS/IFNAME' first");
+		if (strcmp(op, "fromhost") == 0 && st->nic.port == NULL) {
+			printf("%s %s: only the double can send from the host port; skipped\n", op, argv[0]);
+			return i;
+		}
+		s.nic = &st->nic;
+		s.from_host = strcmp(op, "fromhost") == 0;
+	}
+	f = read_frames(argv[0]);
 	for (unsigned r = 0; r < repeat; r++)
-		n += each_frame(&f, packet_send, &out);
-	close(out.fd);
+		each_frame(&f, send_one, &s);
 	free(f.buf);
-	printf("injected %u frames on %s\n", n, ifname);
+	printf("%s %s: %u frames%s%s, %u elsewhere\n", op, argv[0], s.sent,
+	       s.expect ? " expected at " : "", s.expect ? s.expect : "", s.mismatches);
+	if (s.mismatches != 0)
+		exit(1);
+	return i;
 }
 
 static void churn(unsigned n, const char *port_name, char **targs)
@@ -331,14 +443,14 @@ static void churn(unsigned n, const char *port_name, char **targs)
 		if (port == NULL || fd < 0)
 			die("churn: cannot open the port or the socket");
 		fill_req(&req, MS_CMD_BIND, &t, fd);
-		err = mst_port_config(port, &req);
+		err = mst_port_config(port, &req, NULL);
 		if (err == 0) {
 			fill_req(&req, MS_CMD_UNBIND, &t, fd);
-			err = mst_port_config(port, &req);
+			err = mst_port_config(port, &req, NULL);
 		}
 		if (err == 0 && (i & 1)) { /* every other cycle, leave one for close() to clean up */
 			fill_req(&req, MS_CMD_BIND, &t, fd);
-			err = mst_port_config(port, &req);
+			err = mst_port_config(port, &req, NULL);
 		}
 		if (err != 0) {
 			fprintf(stderr, "mstest: churn cycle %u: %s\n", i, errno_name(err));
@@ -366,7 +478,7 @@ static void print_frame(const uint8_t *frame, size_t len, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct state st = { .sock = -1, .port = NULL, .port_name = "" };
+	struct state st = { .sock = -1, .port_name = "", .nic = { .packet_fd = -1 }, .nic_name = "" };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -387,18 +499,40 @@ int main(int argc, char **argv)
 			       argv[i + 2], argv[i + 3]);
 			i += 4;
 		} else if (strcmp(op, "close-sock") == 0) {
+			printf("socket fd=%d closed\n", st.sock);
 			close(st.sock);
 			st.sock = -1;
 		} else if (strcmp(op, "port") == 0 && left >= 1) {
-			st.port_name = argv[i++];
-			st.port = mst_port_open(st.port_name);
+			int slot = 0;
+
+			while (slot < MAX_PORTS && st.ports[slot] != NULL)
+				slot++;
+			if (slot == MAX_PORTS)
+				die("too many ports");
+			st.port_name = st.port_names[slot] = argv[i++];
+			st.port = st.ports[slot] = mst_port_open(st.port_name);
 			if (st.port == NULL) {
 				fprintf(stderr, "mstest: open port %s: %s\n", st.port_name, strerror(errno));
 				return 1;
 			}
 			printf("port %s open\n", st.port_name);
+		} else if (strcmp(op, "use") == 0 && left >= 1) {
+			int slot = 0;
+
+			while (slot < MAX_PORTS && !(st.ports[slot] && strcmp(st.port_names[slot], argv[i]) == 0))
+				slot++;
+			if (slot == MAX_PORTS)
+				die("use: no such open port");
+			st.port = st.ports[slot];
+			st.port_name = st.port_names[slot];
+			i++;
 		} else if (strcmp(op, "close-port") == 0) {
+			need_port(&st);
+			for (int slot = 0; slot < MAX_PORTS; slot++)
+				if (st.ports[slot] == st.port)
+					st.ports[slot] = NULL;
 			mst_port_close(st.port);
+			printf("port %s closed\n", st.port_name);
 			st.port = NULL;
 		} else if ((strcmp(op, "bind") == 0 || strcmp(op, "unbind") == 0 ||
 			    strcmp(op, "query") == 0)) {
@@ -421,33 +555,55 @@ int main(int argc, char **argv)
 				pause();
 		} else if (strcmp(op, "sleep") == 0 && left >= 1) {
 			usleep((useconds_t)atoi(argv[i++]) * 1000);
-		} else if (strcmp(op, "inject") == 0 && left >= 2) {
-			unsigned repeat = 1;
+		} else if (strcmp(op, "nic") == 0 && left >= 1) {
+			const char *via = left >= 2 && strncmp(argv[i + 1], "via=", 4) == 0 ? argv[i + 1] + 4 : "";
 
-			if (left >= 3 && strncmp(argv[i + 2], "repeat=", 7) == 0)
-				repeat = (unsigned)atoi(argv[i + 2] + 7);
-			op_inject(argv[i], argv[i + 1], repeat);
-			i += repeat > 1 || (left >= 3 && strncmp(argv[i + 2], "repeat=", 7) == 0) ? 3 : 2;
-		} else if (strcmp(op, "send") == 0 && left >= 1) {
-			struct frames f = read_frames(argv[i++]);
+			st.nic_name = argv[i];
+			st.nic.port = mst_nic_open(st.nic_name);
+			if (st.nic.port != NULL) {
+				printf("NIC %s attached with its host stack\n", st.nic_name);
+			} else if (errno == EOPNOTSUPP && strchr(via, '/') != NULL) {
+				char netns[64];
 
-			need_port(&st);
-			printf("sent %u frames on %s\n", each_frame(&f, port_send, st.port), st.port_name);
-			free(f.buf);
+				snprintf(netns, sizeof(netns), "%.*s", (int)(strchr(via, '/') - via), via);
+				st.nic.packet_fd = open_packet_socket(netns, strchr(via, '/') + 1, &st.nic.ll);
+				printf("NIC %s: frames enter through %s\n", st.nic_name, via);
+			} else {
+				fprintf(stderr, "mstest: NIC %s: %s\n", st.nic_name, strerror(errno));
+				return 1;
+			}
+			i += via[0] ? 2 : 1;
+		} else if ((strcmp(op, "fromnic") == 0 || strcmp(op, "fromhost") == 0 ||
+			    strcmp(op, "send") == 0) && left >= 1) {
+			i += op_send(&st, op, left, argv + i);
+		} else if (strcmp(op, "sh") == 0 && left >= 1) {
+			int rc;
+
+			printf("+ %s\n", argv[i]);
+			rc = system(argv[i++]);
+			if (rc != 0) {
+				fprintf(stderr, "mstest: '%s' exited with %d\n", argv[i - 1], rc);
+				return 1;
+			}
 		} else if (strcmp(op, "recv") == 0 && left >= 2) {
 			int timeout = atoi(argv[i]);
 			const char *want = argv[i + 1];
-			unsigned n;
+			int n;
 
 			need_port(&st);
 			n = mst_port_recv(st.port, timeout, print_frame, NULL);
-			printf("received %u frames on %s\n", n, st.port_name);
-			if ((strncmp(want, "expect=", 7) == 0 && n != (unsigned)atoi(want + 7)) ||
-			    (strncmp(want, "min=", 4) == 0 && n < (unsigned)atoi(want + 4))) {
+			i += 2;
+			if (n < 0) {
+				printf("recv on %s: the %s backend has no rings; skipped\n", st.port_name,
+				       mst_backend);
+				continue;
+			}
+			printf("received %d frames on %s\n", n, st.port_name);
+			if ((strncmp(want, "expect=", 7) == 0 && n != atoi(want + 7)) ||
+			    (strncmp(want, "min=", 4) == 0 && n < atoi(want + 4))) {
 				fprintf(stderr, "mstest: wanted %s frames\n", want);
 				return 1;
 			}
-			i += 2;
 		} else if (strcmp(op, "churn") == 0 && left >= 6) {
 			churn((unsigned)atoi(argv[i]), argv[i + 1], argv + i + 2);
 			i += 6;

@@ -1,23 +1,45 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The netmap side of mstest: a port of a VALE switch, opened through /dev/netmap. */
+/*
+ * The switch side of mstest: ports of a VALE switch, opened through /dev/netmap.  Two
+ * implementations: mstest_port_netmap.c for real netmap, mstest_port_double.c for the test
+ * double (tests/netmap_double), chosen at build time.
+ */
 #ifndef MSTEST_H
 #define MSTEST_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define MST_NAME_LEN 64
+
 struct ms_req;
 struct mst_port;
 
-/* Opens and registers port name ("valem:vp0"); NULL with errno set on failure. */
+/* Which implementation this is: "netmap" or "double". */
+extern const char mst_backend[];
+
+/* Opens port name ("valem:vp0"); NULL with errno set on failure. */
 struct mst_port *mst_port_open(const char *name);
+/*
+ * Attaches NIC name with its host stack, as `vale-ctl -h` does, for as long as the port stays
+ * open.  Only the double can: with real netmap a test attaches a veth with vale-ctl.
+ */
+struct mst_port *mst_nic_open(const char *name);
 void mst_port_close(struct mst_port *port);
-/* ioctl(NIOCCONFIG) with req as the request data; 0 or an errno value. */
-int mst_port_config(struct mst_port *port, struct ms_req *req);
-/* Queues one frame on the port's tx ring and flushes; 0 or an errno value. */
-int mst_port_send(struct mst_port *port, const void *frame, size_t len);
-/* Counts frames arriving within timeout_ms; each is passed to fn if fn is not NULL. */
-unsigned mst_port_recv(struct mst_port *port, int timeout_ms,
-		       void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg);
+/*
+ * ioctl(NIOCCONFIG) on the port's fd with req as the request data, naming port as (the
+ * port's own name when NULL) in nifr_name; 0 or an errno value.
+ */
+int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as);
+/*
+ * Sends one frame from the port (from_host: from a NIC's host stack side).  dst receives
+ * where the switch sent it when the implementation can tell ("" dropped, "*" every port,
+ * else a port name) and "?" when it cannot.  0 or an errno value.
+ */
+int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from_host,
+		  char dst[MST_NAME_LEN]);
+/* Counts frames arriving within timeout_ms, passing each to fn; -1 if the port cannot receive. */
+int mst_port_recv(struct mst_port *port, int timeout_ms,
+		  void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* mstest's netmap port: the plain NIOCCTRL interface, no libnetmap, so the program stays static. */
+/* mstest's ports on real netmap: the plain NIOCCTRL interface, no libnetmap, so it links statically. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +17,8 @@
 
 #include "multistack/ms_uapi.h"
 #include "mstest.h"
+
+const char mst_backend[] = "netmap";
 
 struct mst_port {
 	int fd;
@@ -63,6 +65,13 @@ fail:
 	return NULL;
 }
 
+struct mst_port *mst_nic_open(const char *name)
+{
+	(void)name;
+	errno = EOPNOTSUPP; /* attach a NIC with vale-ctl -h */
+	return NULL;
+}
+
 void mst_port_close(struct mst_port *port)
 {
 	if (port == NULL)
@@ -72,13 +81,13 @@ void mst_port_close(struct mst_port *port)
 	free(port);
 }
 
-int mst_port_config(struct mst_port *port, struct ms_req *req)
+int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as)
 {
 	struct nm_ifreq ifr;
 
 	_Static_assert(sizeof(*req) == sizeof(ifr.data), "ms_req fills nm_ifreq's data");
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int)sizeof(ifr.nifr_name) - 1, port->name);
+	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int)sizeof(ifr.nifr_name) - 1, as ? as : port->name);
 	memcpy(ifr.data, req, sizeof(*req));
 	if (ioctl(port->fd, NIOCCONFIG, &ifr) < 0)
 		return errno;
@@ -86,12 +95,16 @@ int mst_port_config(struct mst_port *port, struct ms_req *req)
 	return 0;
 }
 
-int mst_port_send(struct mst_port *port, const void *frame, size_t len)
+int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from_host,
+		  char dst[MST_NAME_LEN])
 {
 	struct netmap_ring *ring = NETMAP_TXRING(port->nifp, 0);
 	struct pollfd pfd = { .fd = port->fd, .events = POLLOUT };
 	struct netmap_slot *slot;
 
+	snprintf(dst, MST_NAME_LEN, "?");
+	if (from_host)
+		return EOPNOTSUPP;
 	if (nm_ring_space(ring) == 0 && poll(&pfd, 1, 1000) <= 0)
 		return EAGAIN;
 	if (nm_ring_space(ring) == 0 || len > ring->nr_buf_size)
@@ -103,11 +116,11 @@ int mst_port_send(struct mst_port *port, const void *frame, size_t len)
 	return ioctl(port->fd, NIOCTXSYNC, NULL) < 0 ? errno : 0;
 }
 
-unsigned mst_port_recv(struct mst_port *port, int timeout_ms,
-		       void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg)
+int mst_port_recv(struct mst_port *port, int timeout_ms,
+		  void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg)
 {
 	struct pollfd pfd = { .fd = port->fd, .events = POLLIN };
-	unsigned count = 0;
+	int count = 0;
 
 	while (poll(&pfd, 1, timeout_ms) > 0) {
 		for (unsigned r = 0; r < port->nifp->ni_rx_rings; r++) {

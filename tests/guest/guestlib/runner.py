@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import console, qemu
 from .environment import BUILD_DIR, GUEST_DIR, GuestEnv
+from .frames import encode
 from .initramfs import Initramfs
 
 # Debian modules every boot loads: veth pairs play the NIC.
@@ -27,6 +28,7 @@ class GuestPlan:
     modules: dict[str, Path]  # guest name under /ms/ko -> host .ko
     programs: dict[str, Path]  # guest name under /ms/bin -> host executable
     scenario_timeout: float  # per scenario, enforced inside the guest
+    frames: dict[str, list[bytes]]  # frame sets under /ms/frames/<name>.bin
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def build_initramfs(env: GuestEnv, plan: GuestPlan, out: Path) -> None:
         img.add_host_file(path, f"ms/ko/{name}", 0o644)
     img.add_host_file(GUEST_DIR / "agent" / "init", "init", 0o755)
     img.add_host_file(GUEST_DIR / "agent" / "lib.sh", "ms/lib.sh", 0o644)
+    img.add_host_file(GUEST_DIR / "agent" / "mscount", "ms/bin/mscount", 0o755)
+    for name, frames in plan.frames.items():
+        img.add_file(f"ms/frames/{name}.bin", encode(frames))
     for scenario in plan.scenarios:
         img.add_host_file(GUEST_DIR / "scenarios" / f"{scenario}.sh", f"ms/scenarios/{scenario}.sh")
     img.add_file("ms/plan", "".join(f"{s}\n" for s in plan.scenarios).encode())
