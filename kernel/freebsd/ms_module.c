@@ -18,6 +18,10 @@
 #include "ms_netmap.h"
 #include "ms_fbsd.h"
 
+#ifndef MS_VERSION
+#define MS_VERSION "unknown" /* set by the Makefile from META */
+#endif
+
 struct ms_fbsd_switch ms_sw = {
 	.name = "valem:",
 	.nic_port = NM_BDG_NOPORT,
@@ -128,7 +132,7 @@ ms_load(void)
 		ms_teardown();
 		return (error);
 	}
-	printf("multistack: serving switch %s\n", ms_sw.name);
+	printf("multistack %s: serving switch %s\n", MS_VERSION, ms_sw.name);
 	return (0);
 }
 
