@@ -15,6 +15,7 @@
 #include "bsd_glue.h"
 #include <linux/atomic.h>
 #include <linux/bottom_half.h>
+#include <linux/ctype.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -167,22 +168,34 @@ static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
 	struct ms_port_search *search = (struct ms_port_search *)arg;
 	struct netmap_priv_d *priv;
 	struct netmap_adapter *na;
-	struct netmap_vp_adapter *vp;
 
 	if (!ms_is_netmap_file(file))
 		return 0;
 	priv = file->private_data;
 	na = priv ? READ_ONCE(priv->np_na) : NULL;
-	if (!na)
+	if (!na || strncmp(na->name, search->name, sizeof(na->name)) != 0)
 		return 0;
-	vp = na->na_vp;
-	/* The fd must be registered on the switch port itself, not on a NIC under it. */
-	if (!vp || &vp->up != na || !vp->na_bdg || ms_is_nic_port(vp) || ms_is_host_port(vp))
-		return 0;
-	if (strncmp(na->name, search->name, sizeof(na->name)) != 0)
-		return 0;
-	search->found = vp;
+	search->found = (struct netmap_vp_adapter *)na;
 	return (int)fd + 1;
+}
+
+/*
+ * A name netmap can only give to a switch port: "<switch>:<id>" with id made
+ * of letters, digits and '_'.  Pipes ('{', '}'), monitors ('/'), host ports
+ * ('^') and NICs (Linux refuses ':' in interface names) never match, so the
+ * adapter found under such a name is a struct netmap_vp_adapter.
+ */
+static bool ms_is_switch_port_name(const char *name)
+{
+	size_t len = strlen(ms_switch_name);
+	const char *id = name + len;
+
+	if (strncmp(name, ms_switch_name, len) != 0 || *id == '\0')
+		return false;
+	for (; *id; id++)
+		if (!isalnum((unsigned char)*id) && *id != '_')
+			return false;
+	return true;
 }
 
 /*
@@ -194,15 +207,20 @@ static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
 static struct netmap_vp_adapter *ms_caller_port(const char *name)
 {
 	struct ms_port_search search = { .name = name, .found = NULL };
+	struct netmap_vp_adapter *vp;
 	const char *bdg;
 	size_t len = strcspn(ms_switch_name, ":");
 
-	if (!iterate_fd(current->files, 0, ms_port_visit, &search))
+	if (!ms_is_switch_port_name(name) || !iterate_fd(current->files, 0, ms_port_visit, &search))
 		return NULL;
-	bdg = netmap_bdg_name(search.found);
+	vp = search.found;
+	/* A plain port's na_vp is unset or itself; a NIC's wrapper is not a stack's port. */
+	if ((vp->up.na_vp && vp->up.na_vp != vp) || ms_is_nic_port(vp) || ms_is_host_port(vp))
+		return NULL;
+	bdg = netmap_bdg_name(vp);
 	if (!bdg || strlen(bdg) != len || strncmp(bdg, ms_switch_name, len) != 0)
 		return NULL;
-	return search.found;
+	return vp;
 }
 
 static const char *ms_short_name(const char *port)

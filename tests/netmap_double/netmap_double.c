@@ -274,9 +274,12 @@ static long nmd_attach(struct nmd_file *f, struct nmd_attach __user *uarg)
 		err = -ENOMEM;
 		goto out;
 	}
-	/* Linked as netmap links a NIC's wrapper port and its host port. */
-	port->up.na_vp = port;
+	/*
+	 * Linked as netmap links a NIC's wrapper port and its host port.  A
+	 * plain port opened by registration keeps na_vp unset, as in netmap.
+	 */
 	if (host) {
+		port->up.na_vp = port;
 		port->up.na_hostvp = host;
 		host->up.na_vp = port;
 		host->up.na_hostvp = host;

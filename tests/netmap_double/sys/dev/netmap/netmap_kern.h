@@ -17,7 +17,7 @@ struct netmap_if;
 struct netmap_adapter {
 	uint32_t magic;
 	uint32_t na_flags;
-	/* the switch port of this adapter (a NIC's points at its wrapper port) */
+	/* a NIC wrapper: itself; its host port: the wrapper; a port opened by registration: unset */
 	struct netmap_vp_adapter *na_vp;
 	/* the host stack port; set on both ports of a NIC attached with its host stack */
 	struct netmap_vp_adapter *na_hostvp;
