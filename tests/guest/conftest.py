@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from guestlib import runner
 from guestlib.console import ScenarioResult
-from guestlib.frames import frame_sets
 from guestlib.environment import BUILD_DIR, GUEST_DIR, REPO, GuestEnv
+from guestlib.frames import frame_sets
 from guestlib.programs import UAPI_INCLUDES, compile_static
 
 # scenario -> group; a group is one boot.
 GROUPS = {
     "load_unload": "core",
+    "reload": "core",
     "ownership": "core",
     "datapath": "core",
     "churn": "core",
@@ -29,7 +30,7 @@ GROUPS = {
     "udp_echo": "netmap",
 }
 # Scenarios that need our module (the others exercise only the harness and netmap).
-NEEDS_MULTISTACK = {"load_unload", "ownership", "datapath", "churn", "udp_echo"}
+NEEDS_MULTISTACK = {"load_unload", "reload", "ownership", "datapath", "churn", "udp_echo"}
 SCENARIO_TIMEOUT = {"core": 240.0, "netmap": 120.0}
 
 
@@ -117,22 +118,17 @@ def guests(request: pytest.FixtureRequest) -> Iterator[Guests]:
 
 @pytest.fixture
 def scenario(request: pytest.FixtureRequest, guests: Guests) -> ScenarioResult:
-    """The result of the test's scenario, after the checks every scenario must pass."""
+    """The result of the test's scenario (a stub if the guest died before it started).
+
+    Tests call assert_passed() on it first: failures then show as test failures, not
+    fixture errors.
+    """
     marker = request.node.get_closest_marker("scenario")
     assert marker is not None, "guest tests name their scenario with @pytest.mark.scenario"
     name = str(marker.args[0])
     result, outcome = guests.result(name)
-    where = f"(console: {outcome.log})"
-    assert not outcome.run.boot_faults, f"kernel faults outside any scenario {where}: " + "\n".join(
-        outcome.run.boot_faults[:20]
-    )
-    assert result is not None, f"scenario {name} never started: the guest died earlier {where}"
-    assert not result.faults, f"kernel faults during {name} {where}:\n" + "\n".join(
-        result.faults[:40]
-    )
-    assert result.finished, f"scenario {name} did not finish (timeout or panic) {where}"
-    failed = result.failed_checks()
-    assert not failed, f"failed checks in {name} {where}:\n" + "\n".join(map(str, failed))
-    assert result.rc == 0, f"scenario {name} exited with {result.rc} {where}"
-    assert result.checks, f"scenario {name} reported no checks {where}"
+    if result is None:
+        result = ScenarioResult(name, started=False)
+    result.console_log = outcome.log
+    result.boot_faults = outcome.run.boot_faults
     return result

@@ -1,12 +1,14 @@
 """Ownership: BIND needs the caller's own socket and port; owners going away let go."""
 
 import pytest
+from guestlib.console import assert_passed
 
 pytestmark = pytest.mark.guest
 
 
 @pytest.mark.scenario("ownership")
 def test_ownership(scenario):
+    assert_passed(scenario)
     names = {c["check"] for c in scenario.checks}
     for expected in (
         "BIND after bind() succeeds, QUERY sees it as ours",

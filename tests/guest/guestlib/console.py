@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 DONE_MARKER = "MSDONE"
@@ -38,6 +39,9 @@ class ScenarioResult:
     rc: int | None = None
     seconds: float | None = None
     log: list[str] = field(default_factory=list)
+    started: bool = True
+    console_log: Path | None = None  # the whole boot's console, kept on disk
+    boot_faults: list[str] = field(default_factory=list)  # faults outside any scenario
 
     @property
     def finished(self) -> bool:
@@ -94,3 +98,21 @@ def _json(text: str, fallback: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         return fallback
     return value if isinstance(value, dict) else fallback
+
+
+def assert_passed(result: ScenarioResult) -> None:
+    """Fails unless the scenario ran to its end, every check held and the kernel stayed quiet."""
+    name = result.name
+    where = f"(console: {result.console_log})"
+    assert not result.boot_faults, f"kernel faults outside any scenario {where}:\n" + "\n".join(
+        result.boot_faults[:20]
+    )
+    assert result.started, f"scenario {name} never started: the guest died earlier {where}"
+    assert not result.faults, f"kernel faults during {name} {where}:\n" + "\n".join(
+        result.faults[:40]
+    )
+    assert result.finished, f"scenario {name} did not finish (timeout or panic) {where}"
+    failed = result.failed_checks()
+    assert not failed, f"failed checks in {name} {where}:\n" + "\n".join(map(str, failed))
+    assert result.rc == 0, f"scenario {name} exited with {result.rc} {where}"
+    assert result.checks, f"scenario {name} reported no checks {where}"

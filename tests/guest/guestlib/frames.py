@@ -35,7 +35,9 @@ def _raw(pkt: Packet) -> bytes:
 
 
 def _malformed() -> dict[str, list[bytes]]:
-    udp = _raw(_to_guest() / IP(src=PEER4, dst=GUEST4) / UDP(sport=5555, dport=UDP_PORT) / (b"x" * 8))
+    udp = _raw(
+        _to_guest() / IP(src=PEER4, dst=GUEST4) / UDP(sport=5555, dport=UDP_PORT) / (b"x" * 8)
+    )
     bad_ihl = bytearray(udp)
     bad_ihl[14] = 0x44  # IHL 4: shorter than the fixed header
     bad_length = bytearray(udp)
@@ -71,7 +73,7 @@ def frame_sets() -> dict[str, list[bytes]]:
     big = (
         IP(src=PEER4, dst=GUEST4, id=4242) / UDP(sport=5555, dport=UDP_PORT) / (b"f" * 2000)
     )  # fmt: skip
-    frags = fragment(big, fragsize=800)
+    frags = fragment(big, fragsize=800)  # type: ignore[no-untyped-call]
     sets = {
         "udp4_hit": [
             _raw(_to_guest() / IP(src=PEER4, dst=GUEST4) / UDP(sport=5555, dport=UDP_PORT) / b"hi")
