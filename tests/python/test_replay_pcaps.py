@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from capturekit import pcap_dir
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import ARP, Ether
@@ -22,12 +23,6 @@ from multistack.linktypes import to_ethernet
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("replay_worker.py")
 ASAN_LIB = REPO / "build" / "asan" / "lib" / "libmultistack_core.so"
-
-
-def pcap_dir() -> Path:
-    env = os.environ.get("MULTISTACK_PCAPS")
-    base = Path(env) if env else REPO.parent / "shared" / "pcaps"
-    return base / "tcpdump" if (base / "tcpdump").is_dir() else base
 
 
 def _pcaps_or_skip() -> Path:
