@@ -6,7 +6,7 @@
  * sequential), and times ingress hits, misses, IPv6 hits and egress
  * validation, one frame per call and in batches.  One JSON object per line.
  *
- * usage: ms_bench [--flows N] [--sizes 1,1000,...] [--seconds S]
+ * usage: ms_bench [--flows N] [--sizes 1,1000,...] [--seconds S] [--only CASE]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +238,7 @@ int main(int argc, char **argv)
 {
 	uint32_t sizes[16] = { 1, 1000, 65536, 1000000 }, nsizes = 4, flows = 1024, s;
 	double seconds = 1.0;
+	const char *only = NULL;
 	int i;
 
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -247,9 +248,11 @@ int main(int argc, char **argv)
 			nsizes = parse_sizes(argv[i + 1], sizes, 16);
 		else if (!strcmp(argv[i], "--seconds"))
 			seconds = strtod(argv[i + 1], NULL);
+		else if (!strcmp(argv[i], "--only"))
+			only = argv[i + 1];
 		else {
-			fprintf(stderr,
-				"usage: ms_bench [--flows N] [--sizes A,B,...] [--seconds S]\n");
+			fprintf(stderr, "usage: ms_bench [--flows N] [--sizes A,B,...] [--seconds "
+					"S] [--only CASE]\n");
 			return 2;
 		}
 	}
@@ -271,6 +274,8 @@ int main(int argc, char **argv)
 		for (k = 0; k < KINDS; k++) {
 			struct frames fr;
 
+			if (only && strcmp(only, kind_names[k]))
+				continue;
 			frames_alloc(&fr, flows);
 			build_frames(&fr, (enum kind) k, tuples);
 			for (b = 0; b < 2; b++) {

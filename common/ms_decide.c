@@ -26,8 +26,9 @@ static inline void count_hit(struct ms_entry *e, uint32_t len)
 }
 
 /* Exact then wildcard; *wildcard says which matched. hash is the exact key's. */
-static struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
-				   struct ms_key *key, uint64_t hash, bool *wildcard)
+static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
+						    struct ms_key *key, uint64_t hash,
+						    bool *wildcard)
 {
 	struct ms_entry *e = ms_table_find(t, key, hash);
 	uint8_t family = (uint8_t) (key->w[2] >> 24);
@@ -72,24 +73,39 @@ static bool addr_is_zero(const uint8_t *addr, unsigned n)
 	return acc == 0;
 }
 
+/* Where a frame to this destination tuple goes; key and hash are the exact key's. */
+static inline struct ms_decision ingress_to(struct ms_core *core, const struct ms_table *t,
+					    struct ms_key *key, uint64_t hash, uint32_t len)
+{
+	bool wildcard;
+	struct ms_entry *e = find_tuple(core, t, key, hash, &wildcard);
+
+	if (!e)
+		return decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0);
+	count_hit(e, len);
+	return decision(MS_VERDICT_PORT, wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT,
+			e->owner);
+}
+
 static struct ms_decision ingress_ports(struct ms_core *core, const struct ms_table *t,
 					const struct ms_pkt *pkt, uint32_t len, struct ms_key *key,
 					uint64_t hash)
 {
-	bool wildcard;
-	struct ms_entry *e = find_tuple(core, t, key, hash, &wildcard);
-	struct ms_decision d;
+	struct ms_decision d = ingress_to(core, t, key, hash, len);
 
-	if (e) {
-		count_hit(e, len);
-		d = decision(MS_VERDICT_PORT,
-			     wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, e->owner);
-	} else {
-		d = decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0);
-	}
 	if (pkt->first_fragment)
 		ms_frag_remember(core, MS_DIR_INGRESS, pkt, d);
 	return d;
+}
+
+/* The key of the tuple at byte offsets addr/port of a frame that ms_ipv4_simple() accepted. */
+static inline void simple_ipv4_key(struct ms_key *key, const uint8_t *frame, unsigned addr,
+				   unsigned port)
+{
+	key->w[0] = 0;
+	key->w[1] = 0;
+	__builtin_memcpy(&key->w[0], frame + addr, 4);
+	key->w[2] = ms_key_meta(MS_FAMILY_INET, frame[23], ms_rd16(frame + port), MS_KIND_TUPLE);
 }
 
 static struct ms_decision ingress_other(struct ms_core *core, const struct ms_table *t,
@@ -150,8 +166,16 @@ static struct ms_decision ingress_one(struct ms_core *core, const struct ms_tabl
 struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_decision d;
+	struct ms_key key;
 
-	return ms_count_decision(core, MS_DIR_INGRESS, ingress_one(core, t, frame, len));
+	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
+		simple_ipv4_key(&key, frame, 30, 36);
+		d = ingress_to(core, t, &key, ms_hash(&key, t->seed), len);
+	} else {
+		d = ingress_one(core, t, frame, len);
+	}
+	return ms_count_decision(core, MS_DIR_INGRESS, d);
 }
 
 static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pkt *pkt,
@@ -197,28 +221,33 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, const struct m
 	return decision(MS_VERDICT_NIC, MS_REASON_ICMP_ERROR_HIT, 0);
 }
 
+/* Whether this owner may send from this source tuple. */
+static inline struct ms_decision egress_from(struct ms_core *core, const struct ms_table *t,
+					     struct ms_key *key, uint32_t len, uint16_t owner)
+{
+	bool wildcard;
+	struct ms_entry *e = find_tuple(core, t, key, ms_hash(key, t->seed), &wildcard);
+
+	if (!e)
+		return decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
+	if (e->owner != owner)
+		return decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0);
+	count_hit(e, len);
+	return decision(MS_VERDICT_NIC, wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, 0);
+}
+
 static struct ms_decision egress_one(struct ms_core *core, const struct ms_table *t,
 				     const uint8_t *frame, uint32_t len, uint16_t owner)
 {
 	struct ms_pkt pkt;
 	struct ms_decision d;
-	struct ms_entry *e;
-	bool wildcard;
+	struct ms_key key;
 
 	ms_parse(frame, len, &pkt);
 	switch (pkt.kind) {
 	case MS_PKT_PORTS:
-		e = find_flow(core, t, pkt.flow.saddr, pkt.flow.family, pkt.flow.proto,
-			      pkt.flow.sport, &wildcard);
-		if (!e) {
-			d = decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
-		} else if (e->owner != owner) {
-			d = decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0);
-		} else {
-			count_hit(e, len);
-			d = decision(MS_VERDICT_NIC,
-				     wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, 0);
-		}
+		flow_key(&key, pkt.flow.saddr, pkt.flow.family, pkt.flow.proto, pkt.flow.sport);
+		d = egress_from(core, t, &key, len, owner);
 		break;
 	case MS_PKT_FRAG_LATER:
 		if (ms_frag_recall(core, MS_DIR_EGRESS, &pkt, &d) && d.verdict == MS_VERDICT_NIC &&
@@ -256,8 +285,16 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 			     uint16_t src_owner)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_decision d;
+	struct ms_key key;
 
-	return ms_count_decision(core, MS_DIR_EGRESS, egress_one(core, t, frame, len, src_owner));
+	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
+		simple_ipv4_key(&key, frame, 26, 34);
+		d = egress_from(core, t, &key, len, src_owner);
+	} else {
+		d = egress_one(core, t, frame, len, src_owner);
+	}
+	return ms_count_decision(core, MS_DIR_EGRESS, d);
 }
 
 #define MS_BATCH 8u

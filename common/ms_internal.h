@@ -10,6 +10,7 @@
 #define MS_LOAD_ACQUIRE(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define MS_STORE(p, v)	       __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define MS_STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define MS_ALWAYS_INLINE       inline __attribute__((always_inline))
 #define MS_LIKELY(x)	       __builtin_expect(!!(x), 1)
 #define MS_UNLIKELY(x)	       __builtin_expect(!!(x), 0)
 #define MS_PREFETCH(p)	       __builtin_prefetch((p))
@@ -69,12 +70,14 @@ struct ms_entry {
 	struct ms_deferred deferred;
 };
 
-#define MS_BUCKET_SLOTS 6
+#define MS_BUCKET_SLOTS 7
 
-/* One cache line: six 16-bit tags to skip non-matching slots without touching entries. */
+/*
+ * One cache line: seven 8-bit tags (and a zero byte) in one word, so one
+ * comparison finds the candidate slots without touching their entries.
+ */
 struct ms_bucket {
-	uint16_t tag[MS_BUCKET_SLOTS];
-	uint16_t unused[2];
+	uint8_t tag[MS_BUCKET_SLOTS + 1];
 	struct ms_entry *slot[MS_BUCKET_SLOTS];
 };
 
@@ -151,6 +154,38 @@ struct ms_pkt {
 };
 
 void ms_parse(const uint8_t *frame, uint32_t len, struct ms_pkt *pkt);
+
+static inline uint16_t ms_rd16(const uint8_t *p)
+{
+	return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+/*
+ * The common case on the forwarding path: untagged IPv4 without options or
+ * fragmentation, carrying a whole TCP or UDP header.  When this holds, the
+ * addresses are at 26 and 30, the protocol at 23 and the ports at 34 and 36,
+ * and the general parser would find exactly those; the decisions use it to
+ * skip the parser, the parser to skip its general walk.
+ */
+static inline bool ms_ipv4_simple(const uint8_t *f, uint32_t len)
+{
+	uint32_t total;
+
+	if (len < 14 + 20 + 8 || ms_rd16(f + 12) != 0x0800 || f[14] != 0x45 ||
+	    (ms_rd16(f + 20) & 0x3fff))
+		return false;
+	total = ms_rd16(f + 16);
+	if (total > len - 14)
+		return false;
+	switch (f[23]) {
+	case MS_PROTO_UDP:
+		return total >= 20 + 8;
+	case MS_PROTO_TCP:
+		return total >= 20 + 20;
+	default:
+		return false;
+	}
+}
 
 /* Table writers (ms_table.c); readers are inline in ms_table_read.h. */
 struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed);

@@ -371,28 +371,13 @@ static void parse_arp(const uint8_t *p, uint32_t len, struct ms_pkt *pkt)
 	pkt->arp_sender = p + 14;
 }
 
-/*
- * The common case on the forwarding path, decided in a few instructions:
- * untagged IPv4 without options or fragmentation, carrying TCP or UDP.  It
- * applies the same checks as the general parser, narrowed to that case;
- * anything else returns false and goes the long way.
- */
 static inline bool parse_ipv4_fast(const uint8_t *f, uint32_t len, struct ms_pkt *pkt)
 {
-	uint32_t total;
-	uint8_t proto;
-
-	if (len < 14 + 20 + 8 || rd16(f + 12) != ETHERTYPE_IPV4 || f[14] != 0x45 ||
-	    (rd16(f + 20) & 0x3fff))
-		return false;
-	total = rd16(f + 16);
-	proto = f[23];
-	if (total > len - 14 || total < 20 + ports_header_min(proto) ||
-	    (proto != MS_PROTO_UDP && proto != MS_PROTO_TCP))
+	if (!ms_ipv4_simple(f, len))
 		return false;
 	pkt->kind = MS_PKT_PORTS;
 	pkt->flow.family = MS_FAMILY_INET;
-	pkt->flow.proto = proto;
+	pkt->flow.proto = f[23];
 	pkt->flow.saddr = f + 26;
 	pkt->flow.daddr = f + 30;
 	pkt->flow.sport = rd16(f + 34);

@@ -20,9 +20,9 @@ static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-static inline uint16_t hash_tag(uint64_t hash)
+static inline uint8_t hash_tag(uint64_t hash)
 {
-	uint16_t tag = (uint16_t) (hash >> 48);
+	uint8_t tag = (uint8_t) (hash >> 56);
 
 	return tag ? tag : 1; /* 0 marks an empty slot */
 }
@@ -45,48 +45,40 @@ static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash
 }
 
 /*
- * Bit 15 of each 16-bit lane of the result is set where a tag equals `tag`
- * (and possibly above such a lane, through the borrow: a false hit, which
- * the full key comparison rejects).  Six comparisons without a loop.
+ * Bit 7 of each byte of the result is set where a tag equals `tag` (and
+ * possibly above such a byte, through the borrow: a false hit, which the
+ * full key comparison rejects).  The eighth byte holds no slot and is
+ * masked out.  Seven comparisons without a loop.
  */
-static inline uint64_t tag_lanes(uint64_t tags, uint16_t tag)
+static inline uint64_t tag_matches(uint64_t tags, uint8_t tag)
 {
-	uint64_t x = tags ^ (0x0001000100010001ull * tag);
+	uint64_t x = tags ^ (0x0101010101010101ull * tag);
 
-	return (x - 0x0001000100010001ull) & ~x & 0x8000800080008000ull;
+	return (x - 0x0101010101010101ull) & ~x & 0x0080808080808080ull;
 }
 
-static inline struct ms_entry *bucket_find(const struct ms_bucket *b, const struct ms_key *key,
-					   uint16_t tag)
+static MS_ALWAYS_INLINE struct ms_entry *bucket_find(const struct ms_bucket *b,
+						     const struct ms_key *key, uint8_t tag)
 {
-	uint64_t lo, hi, lanes[2];
-	unsigned w;
+	uint64_t tags, hits;
 
-	/* Tags are read in two words, racing with writers' 16-bit stores: a torn
-	 * read only yields a false hit or a miss during a concurrent change, and
-	 * every hit is confirmed against the entry's full key. */
-	__builtin_memcpy(&lo, &b->tag[0], 8);
-	hi = 0;
-	__builtin_memcpy(&hi, &b->tag[4], 4);
-	lanes[0] = tag_lanes(lo, tag);
-	lanes[1] = tag_lanes(hi, tag) & 0x80008000ull; /* lanes 4 and 5 only */
-	for (w = 0; w < 2; w++) {
-		while (lanes[w]) {
-			unsigned i = w * 4 + (unsigned) __builtin_ctzll(lanes[w]) / 16;
-			struct ms_entry *e = MS_LOAD_ACQUIRE(&b->slot[i]);
+	/* The tag word races with writers' byte stores: a torn read only yields a
+	 * false hit or a miss during a concurrent change, and every hit is
+	 * confirmed against the entry's full key. */
+	__builtin_memcpy(&tags, b->tag, 8);
+	for (hits = tag_matches(tags, tag); hits; hits &= hits - 1) {
+		struct ms_entry *e = MS_LOAD_ACQUIRE(&b->slot[__builtin_ctzll(hits) / 8]);
 
-			if (e && ms_key_equal(&e->key, key))
-				return e;
-			lanes[w] &= lanes[w] - 1;
-		}
+		if (e && ms_key_equal(&e->key, key))
+			return e;
 	}
 	return (struct ms_entry *) 0;
 }
 
-static inline struct ms_entry *ms_table_find(const struct ms_table *t, const struct ms_key *key,
-					     uint64_t hash)
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(const struct ms_table *t,
+						       const struct ms_key *key, uint64_t hash)
 {
-	uint16_t tag = hash_tag(hash);
+	uint8_t tag = hash_tag(hash);
 	struct ms_entry *e = bucket_find(&t->bucket[first_bucket(t, hash)], key, tag);
 
 	return e ? e : bucket_find(&t->bucket[second_bucket(t, hash)], key, tag);
