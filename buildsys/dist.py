@@ -238,6 +238,21 @@ def _built_module_path(tree: Path) -> Path:
     return tree / location.group(1) / f"{name.group(1)}.ko"
 
 
+def _copy_sources(source: Path, target: Path) -> None:
+    """Copy the files git tracks in `source` (all files outside a repository): leftovers of an
+    in-tree build must not stand in for a build."""
+    listed = subprocess.run(
+        ["git", "-C", str(source), "ls-files", "-z", "."], capture_output=True, text=True
+    )
+    names = [name for name in listed.stdout.split("\0") if name]
+    if listed.returncode != 0 or not names:
+        shutil.copytree(source, target)
+        return
+    for name in names:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
+
+
 def check_release(
     tarball: Path,
     kernel_release: str,
@@ -272,7 +287,7 @@ def check_release(
     if not kernel_build.exists():
         raise DistError(f"no headers for kernel {kernel_release} at {kernel_build}")
     double = work / "netmap-double"
-    shutil.copytree(netmap_double, double)
+    _copy_sources(netmap_double, double)
     _run_step(
         "build the netmap test double",
         ["make", "-C", str(double), f"KSRC={kernel_build}", "-j2"],

@@ -36,6 +36,7 @@ def nox_dist(repo: Path, out: Path, umask: int = 0o022) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         umask=umask,
+        cwd=REPO,  # `python -m` puts the work tree on sys.path, so the noxfile finds buildsys
     )
 
 
