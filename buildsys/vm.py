@@ -80,16 +80,17 @@ def machine(name: str, os_name: str) -> Machine:
     return machines[name]
 
 
-def require_vagrant(which: Which = shutil.which) -> str:
+def require_vagrant(which: Which | None = None) -> str:
     """The vagrant executable, or VmError naming how to install it."""
-    path = which("vagrant")
+    path = (which or shutil.which)("vagrant")
     if path is None:
         raise VmError(INSTALL_VAGRANT)
     return path
 
 
-def provider_usable(provider: str, plugins: Iterable[str], which: Which = shutil.which) -> bool:
+def provider_usable(provider: str, plugins: Iterable[str], which: Which | None = None) -> bool:
     """Whether `provider` can run: libvirt needs its plugin and virsh, VirtualBox VBoxManage."""
+    which = which or shutil.which
     if provider == "libvirt":
         return "vagrant-libvirt" in set(plugins) and which("virsh") is not None
     if provider == "virtualbox":
@@ -98,7 +99,7 @@ def provider_usable(provider: str, plugins: Iterable[str], which: Which = shutil
 
 
 def choose_provider(
-    environ: Mapping[str, str], plugins: Iterable[str], which: Which = shutil.which
+    environ: Mapping[str, str], plugins: Iterable[str], which: Which | None = None
 ) -> str:
     """VAGRANT_DEFAULT_PROVIDER if set and usable, else the first usable of libvirt, VirtualBox."""
     plugins = list(plugins)

@@ -1,0 +1,138 @@
+"""vagrant/ and buildsys/vm.py: Vagrantfiles validate, scripts pass shellcheck, and every
+missing piece (Vagrant, a provider, the box) stops a VM build with a message saying what to
+install. No VM is started here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from buildsys import vm  # noqa: E402
+
+MACHINES = vm.load_machines()
+SCRIPTS = sorted((REPO / "vagrant" / "provision").glob("*/*.sh"))
+
+
+def test_machines_match_folders() -> None:
+    folders = {p.parent.name for p in (REPO / "vagrant").glob("*/Vagrantfile")}
+    assert folders == set(MACHINES) == {"freebsd14", "debian12", "ubuntu2404"}
+    for machine in MACHINES.values():
+        assert set(machine.boxes) == set(vm.PROVIDERS)
+        steps = sorted(p.name for p in (REPO / "vagrant" / "provision" / machine.os).glob("*.sh"))
+        assert [s[:3] for s in steps] == ["10-", "20-", "30-", "40-"]
+
+
+@pytest.mark.parametrize("name", sorted(MACHINES))
+@pytest.mark.parametrize("provider", vm.PROVIDERS)
+def test_vagrantfile_validates(name: str, provider: str, tmp_path: Path) -> None:
+    if shutil.which("vagrant") is None:
+        pytest.skip("vagrant is not installed (Debian: apt-get install vagrant)")
+    env = dict(os.environ, VAGRANT_DEFAULT_PROVIDER=provider, VAGRANT_DOTFILE_PATH=str(tmp_path))
+    command = ["vagrant", "validate"]
+    if provider == "virtualbox" and shutil.which("VBoxManage") is None:
+        # Without VirtualBox, Vagrant refuses to load its provider at all; the rest of the
+        # Vagrantfile (box, sync, provisioners) is still checked.
+        command.append("--ignore-provider")
+    proc = subprocess.run(
+        command, cwd=REPO / "vagrant" / name, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "validated successfully" in proc.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_provisioning_script_passes_shellcheck(script: Path) -> None:
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (Debian: apt-get install shellcheck)")
+    proc = subprocess.run(["shellcheck", "-s", "sh", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+    assert os.access(script, os.X_OK)
+
+
+def which_of(*present: str) -> vm.Which:
+    return lambda name: f"/usr/bin/{name}" if name in present else None
+
+
+DEBIAN = MACHINES["debian12"]
+
+
+def run_preflight(
+    which: vm.Which,
+    plugins: list[str],
+    boxes: list[tuple[str, str]],
+    environ: dict[str, str] | None = None,
+) -> vm.Preflight:
+    return vm.preflight(DEBIAN, environ or {}, which, lambda: plugins, lambda: boxes)
+
+
+def test_missing_vagrant() -> None:
+    with pytest.raises(vm.VmError, match=r"^Vagrant is not installed: install it \(Debian"):
+        run_preflight(which_of("virsh"), ["vagrant-libvirt"], [])
+
+
+def test_missing_provider() -> None:
+    with pytest.raises(vm.VmError, match=r"^no Vagrant provider is usable: install libvirt"):
+        run_preflight(which_of("vagrant"), [], [])
+
+
+def test_libvirt_plugin_alone_is_not_a_provider() -> None:
+    with pytest.raises(vm.VmError, match="no Vagrant provider is usable"):
+        run_preflight(which_of("vagrant"), ["vagrant-libvirt"], [])
+
+
+def test_chosen_provider_missing() -> None:
+    environ = {"VAGRANT_DEFAULT_PROVIDER": "virtualbox"}
+    with pytest.raises(vm.VmError, match=r"VAGRANT_DEFAULT_PROVIDER=virtualbox is not usable"):
+        run_preflight(which_of("vagrant", "virsh"), ["vagrant-libvirt"], [], environ)
+    with pytest.raises(vm.VmError, match="use libvirt or virtualbox"):
+        run_preflight(which_of("vagrant"), [], [], {"VAGRANT_DEFAULT_PROVIDER": "docker"})
+
+
+def test_missing_box_names_the_command() -> None:
+    box = DEBIAN.boxes["libvirt"]
+    with pytest.raises(vm.VmError) as info:
+        run_preflight(which_of("vagrant", "virsh"), ["vagrant-libvirt"], [(box, "virtualbox")])
+    assert str(info.value).startswith(f"the Vagrant box {box} for libvirt is not installed")
+    assert f"`vagrant box add {box} --provider libvirt`" in str(info.value)
+
+
+def test_all_present() -> None:
+    box = DEBIAN.boxes["virtualbox"]
+    checks = run_preflight(which_of("vagrant", "VBoxManage"), [], [(box, "virtualbox")])
+    assert checks == vm.Preflight(provider="virtualbox", box=box)
+    override = run_preflight(
+        which_of("vagrant", "virsh"),
+        ["vagrant-libvirt"],
+        [("my/box", "libvirt")],
+        {"MS_VAGRANT_BOX": "my/box"},
+    )
+    assert override == vm.Preflight(provider="libvirt", box="my/box")
+
+
+def test_unknown_machine() -> None:
+    with pytest.raises(vm.VmError, match=r"no linux VM called 'freebsd14': choose one of debian12"):
+        vm.machine("freebsd14", "linux")
+
+
+def test_build_report_line() -> None:
+    out = "make ...\nmultistack-built /home/vagrant/multistack/out/x.ko 14.1-RELEASE\n"
+    assert vm.parse_built(out) == ("/home/vagrant/multistack/out/x.ko", "14.1-RELEASE")
+    with pytest.raises(vm.VmError, match="did not report a module"):
+        vm.parse_built("make: error\n")
+
+
+def test_vm_build_without_vagrant_stops_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry points check for Vagrant before anything else happens."""
+    monkeypatch.setattr(vm.shutil, "which", lambda name: None)
+    with pytest.raises(vm.VmError, match=r"^Vagrant is not installed"):
+        vm.build_linux_in_vm("debian12", ["KSRC=/x"])
+    with pytest.raises(vm.VmError, match=r"^Vagrant is not installed"):
+        vm.build_freebsd_in_vm([])
