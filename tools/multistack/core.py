@@ -20,7 +20,7 @@ import ctypes
 import enum
 import ipaddress
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -473,6 +473,3 @@ class Core:
             for direction in Direction
             for i, reason in enumerate(self.lib.reasons)
         }
-
-    def bind_all(self, items: Iterable[tuple[MsTuple, int]]) -> list[Status]:
-        return [self.bind(tup, owner) for tup, owner in items]
