@@ -49,6 +49,13 @@ GENERATORS: tuple[tuple[str, str, str], ...] = (
         "from buildsys.kbuild import write_kbuild_tree\n"
         "write_kbuild_tree(tree, tree / 'kernel/linux')",
     ),
+    (
+        "buildsys/freebsd.py",
+        "the FreeBSD bsd.kmod.mk Makefile and opt_sctp.h",
+        # SCTP off in the tarball; the port's SCTP option turns it on (packaging/freebsd-port).
+        "from buildsys.freebsd import write_build_tree\n"
+        "write_build_tree(tree, tree / 'kernel/freebsd', sctp=False)",
+    ),
 )
 
 _DIRTY_LIST_LIMIT = 12

@@ -20,6 +20,8 @@ from buildsys.meta import read_meta  # noqa: E402
 GENERATED = (
     "dkms.conf",
     "kernel/linux/Kbuild",
+    "kernel/freebsd/Makefile",
+    "kernel/freebsd/opt_sctp.h",
     "packaging/dkms/build-module.sh",
     "packaging/debian/changelog",
     "packaging/debian/copyright",
