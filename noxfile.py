@@ -7,7 +7,13 @@ requirements there), so no session downloads anything by itself.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
+
+# The session helpers live in buildsys/ beside this file; nox does not put it on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "tests"]

@@ -319,7 +319,7 @@ static void parse_ipv6(const uint8_t *p, uint32_t len, struct ms_pkt *pkt)
 		return;
 	}
 	end = rd16(p + 4);
-	if (end == 0) {
+	if (end == 0 && p[6] == IPPROTO_HOPOPTS) { /* a jumbo payload option would follow */
 		malformed(pkt, MS_REASON_JUMBOGRAM);
 		return;
 	}

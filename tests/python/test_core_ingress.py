@@ -84,6 +84,7 @@ def test_wildcard_of_one_family_does_not_match_the_other(core: ms.Core) -> None:
         ("icmpv6 echo", icmp_echo("2001:db8:1::7", "2001:db8::2")),
         ("ipv6 esp", no_ports("2001:db8:1::7", "2001:db8::2", 50)),
         ("ipv6 no next header", no_ports("2001:db8:1::7", "2001:db8::2", 59)),
+        ("ipv6 empty payload", no_ports("2001:db8:1::7", "2001:db8::2", 59, payload=b"")),
     ],
 )
 def test_ip_without_ports_goes_to_host(core: ms.Core, name: str, frame: bytes) -> None:

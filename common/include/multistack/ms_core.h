@@ -100,7 +100,7 @@ enum ms_reason {
 	MS_REASON_TRUNCATED_L4,	  /* ports announced but not present */
 	MS_REASON_BAD_ARP,	  /* ARP that is not IPv4 over Ethernet, or short */
 	MS_REASON_BAD_ND,	  /* ND with hop limit != 255 or too short */
-	MS_REASON_JUMBOGRAM,	  /* IPv6 payload length 0: jumbograms unsupported */
+	MS_REASON_JUMBOGRAM,	  /* IPv6 length 0 and hop-by-hop: a jumbogram */
 	MS_REASON__COUNT
 };
 
