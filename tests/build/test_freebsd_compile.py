@@ -5,7 +5,9 @@ with the flags bsd.kmod.mk uses for a kld (-D_KERNEL -DKLD_MODULE -nostdinc, ker
 model, no FPU) plus -Wall -Wextra -Werror, into objects that are thrown away. It needs a
 FreeBSD `sys/` tree: set MS_FREEBSD_SYSDIR=<path to sys>; without one the test skips.
 
-The tree's own sys/dev/netmap is the netmap compiled against, as on FreeBSD. Trees older
+The tree's own sys/dev/netmap is the netmap compiled against, as on FreeBSD; with
+MS_NETMAP_SRC=<an upstream netmap tree> the files are compiled a second time with that
+netmap's sys/ headers in front, as a FreeBSD whose netmap was updated would have. Trees older
 than FreeBSD 13 lack the 13+ spelling of the net-epoch macros (NET_EPOCH_ENTER(et),
 NET_EPOCH_CALL, ...); for those the test force-includes a small mapping onto the older
 spelling, so that everything else is still checked against the real headers.
@@ -91,9 +93,24 @@ def include_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     return inc
 
 
+def _netmap_variants() -> list[str]:
+    return (
+        ["base-netmap", "upstream-netmap"] if os.environ.get("MS_NETMAP_SRC") else ["base-netmap"]
+    )
+
+
+@pytest.mark.parametrize("netmap", _netmap_variants())
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
-def test_compiles_against_freebsd_headers(source: Path, include_dir: Path, tmp_path: Path) -> None:
+def test_compiles_against_freebsd_headers(
+    source: Path, netmap: str, include_dir: Path, tmp_path: Path
+) -> None:
     sysdir = _sysdir()
+    netmap_first: list[str] = []
+    if netmap == "upstream-netmap":
+        upstream = Path(os.environ["MS_NETMAP_SRC"]) / "sys"
+        if not (upstream / "dev" / "netmap" / "netmap_kern.h").is_file():
+            pytest.skip(f"MS_NETMAP_SRC has no sys/dev/netmap/netmap_kern.h: {upstream}")
+        netmap_first = ["-isystem", str(upstream)]
     command = [
         _clang(),
         "-target",
@@ -112,6 +129,7 @@ def test_compiles_against_freebsd_headers(source: Path, include_dir: Path, tmp_p
         f"-I{REPO / 'kernel' / 'freebsd'}",
         f"-I{REPO / 'common' / 'include'}",
         # The kernel's own headers are system headers: their warnings are FreeBSD's.
+        *netmap_first,
         "-isystem",
         str(sysdir),
         "-isystem",
