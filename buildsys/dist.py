@@ -106,7 +106,7 @@ def refuse_dirty_tree(repo: Path) -> None:
             f" and {len(dirty) - _DIRTY_LIST_LIMIT} more" if len(dirty) > _DIRTY_LIST_LIMIT else ""
         )
         raise DistError(
-            f"refusing to build a release from a dirty tree: commit or remove {shown}{more}."
+            f"refusing to build a release from a dirty tree: commit or remove {shown}{more}"
         )
 
 
