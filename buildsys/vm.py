@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from buildsys import linux
+
 REPO = Path(__file__).resolve().parent.parent
 VAGRANT_DIR = REPO / "vagrant"
 PROVIDERS = ("libvirt", "virtualbox")
@@ -44,8 +46,12 @@ _BUILT = re.compile(r"^multistack-built (\S+) (\S+)\s*$", re.MULTILINE)
 Which = Callable[[str], str | None]
 
 
-class VmError(Exception):
-    """The VM build cannot go on; the message is one sentence saying what to install or do."""
+class VmError(linux.BuildError):
+    """The VM build cannot go on; the message is one sentence saying what to install or do.
+
+    A kind of buildsys.linux.BuildError, so that `build-linux -- --vm`, which catches that,
+    reports it as one line too.
+    """
 
 
 @dataclass(frozen=True)
