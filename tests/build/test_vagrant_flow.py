@@ -1,0 +1,140 @@
+"""buildsys/vm.py end to end against stand-ins for vagrant, virsh and scp on PATH: the order of
+the Vagrant commands, what they are given, and where the module lands. No VM is started."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from buildsys import vm  # noqa: E402
+
+FAKE_VAGRANT = """\
+#!{python}
+import json, os, sys
+args = sys.argv[1:]
+with open({log!r}, "a") as log:
+    log.write(json.dumps({{"args": args, "cwd": os.getcwd(),
+                           "provider": os.environ.get("VAGRANT_DEFAULT_PROVIDER"),
+                           "box": os.environ.get("MS_VAGRANT_BOX")}}) + "\\n")
+if args[:2] == ["plugin", "list"]:
+    print("1,,plugin-name,vagrant-libvirt")
+    print("1,vagrant-libvirt,plugin-version,0.11.2%!(VAGRANT_COMMA) system")
+elif args[:2] == ["box", "list"]:
+    for box in {boxes!r}:
+        print("1,,box-name," + box[0])
+        print("1,,box-provider," + box[1])
+        print("1,,box-version,1")
+elif args[0] == "ssh":
+    print("building...")
+    if {fail!r}:
+        sys.exit(3)
+    print("multistack-built /home/vagrant/multistack/out/x/{release}/multistack.ko {release}")
+elif args[0] == "ssh-config":
+    print("Host default\\n  HostName 127.0.0.1\\n  User vagrant")
+"""
+
+FAKE_SCP = """\
+#!{python}
+import sys
+with open(sys.argv[-1], "w") as out:
+    out.write("module from " + sys.argv[-2])
+"""
+
+
+def install_fakes(
+    bin_dir: Path, log: Path, boxes: list[tuple[str, str]], release: str, fail: bool = False
+) -> None:
+    bin_dir.mkdir()
+    scripts = {
+        "vagrant": FAKE_VAGRANT.format(
+            python=sys.executable, log=str(log), boxes=boxes, release=release, fail=fail
+        ),
+        "scp": FAKE_SCP.format(python=sys.executable),
+        "virsh": "#!/bin/sh\nexit 0\n",
+    }
+    for name, text in scripts.items():
+        path = bin_dir / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755)
+
+
+def calls(log: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def fake_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("VAGRANT_DEFAULT_PROVIDER", raising=False)
+    monkeypatch.delenv("MS_VAGRANT_BOX", raising=False)
+    return tmp_path
+
+
+def test_linux_vm_build(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    install_fakes(fake_path / "bin", log, [("debian/bookworm64", "libvirt")], "6.1.0-28-amd64")
+    out = fake_path / "out"
+    module = vm.build_linux_in_vm("debian12", ["KSRC=/lib/modules/x/build", f"OUT={out}"])
+
+    assert module == out / "multistack.ko"
+    assert module.read_text() == (
+        "module from default:/home/vagrant/multistack/out/x/6.1.0-28-amd64/multistack.ko"
+    )
+    seen = calls(log)
+    commands = [c["args"] for c in seen]
+    assert commands[:2] == [
+        ["plugin", "list", "--machine-readable"],
+        ["box", "list", "--machine-readable"],
+    ]
+    assert commands[2] == [
+        "up",
+        "--provider=libvirt",
+        "--provision-with",
+        "10-deps.sh,20-kernel-headers.sh,30-netmap.sh",
+    ]
+    assert commands[3] == ["rsync"]
+    assert commands[4][:2] == ["ssh", "--command"]
+    assert commands[4][2] == (
+        "sh /home/vagrant/multistack/vagrant/provision/linux/40-build.sh KSRC=/lib/modules/x/build"
+    )
+    assert commands[5] == ["ssh-config"]
+    assert {c["cwd"] for c in seen} == {str(REPO / "vagrant" / "debian12")}
+    assert seen[2]["provider"] == "libvirt"
+    assert seen[2]["box"] == "debian/bookworm64"
+
+
+def test_freebsd_vm_build_lands_in_out(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    install_fakes(fake_path / "bin", log, [("generic/freebsd14", "libvirt")], "14.1-RELEASE")
+    out = fake_path / "out" / "freebsd" / "14.1-RELEASE"
+    module = vm.build_freebsd_in_vm(["--with-sctp"], out=out)
+
+    assert module == out / "multistack.ko"
+    assert module.is_file()
+    commands = [c["args"] for c in calls(log)]
+    assert commands[2][3] == "10-deps.sh,20-kernel-sources.sh,30-netmap.sh"
+    assert commands[4][2].endswith("/vagrant/provision/freebsd/40-build.sh --with-sctp")
+    assert {c["cwd"] for c in calls(log)} == {str(REPO / "vagrant" / "freebsd14")}
+
+
+def test_failed_build_in_vm(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    install_fakes(fake_path / "bin", log, [("debian/bookworm64", "libvirt")], "6.1", fail=True)
+    with pytest.raises(vm.VmError, match=r"the build in the debian12 VM failed \(exit 3\):"):
+        vm.build_linux_in_vm("debian12", [f"OUT={fake_path / 'out'}"])
+    assert [c["args"][0] for c in calls(log)][-1] == "ssh"
+
+
+def test_missing_box_stops_before_up(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    install_fakes(fake_path / "bin", log, [("other/box", "libvirt")], "6.1")
+    with pytest.raises(vm.VmError, match=r"vagrant box add cloud-image/ubuntu-24\.04"):
+        vm.build_linux_in_vm("ubuntu2404", [])
+    assert "up" not in [c["args"][0] for c in calls(log)]
