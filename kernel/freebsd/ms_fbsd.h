@@ -16,6 +16,7 @@ struct file;
 struct thread;
 struct nm_ifreq;
 struct nm_bdg_fwd;
+struct nm_bridge;
 struct netmap_vp_adapter;
 
 /* Longest switch or port name netmap accepts in nm_ifreq (IFNAMSIZ, NUL included). */
@@ -42,6 +43,7 @@ struct ms_fbsd_switch {
 	char name[MS_NAME_MAX]; /* "valem:" */
 	void *auth_token;       /* from netmap_vale_create(); NULL if not created here */
 	volatile u_int nic_port; /* cached index of the NIC port, checked before use */
+	struct nm_bridge *volatile bridge; /* the switch as its ports show it, for unloading */
 };
 extern struct ms_fbsd_switch ms_sw;
 
@@ -61,6 +63,7 @@ uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
     struct netmap_vp_adapter *src, void *private_data);
 void ms_switch_dtor(const struct netmap_vp_adapter *vp);
 int ms_switch_caller_port(const char *nifr_name, uint16_t *owner);
+void ms_switch_open_up(void);
 
 /* ms_config.c: NIOCCONFIG. */
 int ms_config(struct nm_ifreq *nr);

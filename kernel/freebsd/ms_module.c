@@ -87,11 +87,14 @@ ms_unhook(void)
 		printf("multistack: switch %s is gone (error %d)\n", ms_sw.name, error);
 	if (ms_sw.auth_token != NULL) {
 		error = netmap_vale_destroy(ms_sw.name, ms_sw.auth_token);
-		if (error != 0)
-			printf("multistack: switch %s still has ports; it stays (error %d)\n",
-			    ms_sw.name, error);
+		if (error == EBUSY)
+			ms_switch_open_up();
+		else if (error != 0)
+			printf("multistack: cannot destroy switch %s (error %d)\n", ms_sw.name,
+			    error);
 	}
 	ms_sw.auth_token = NULL;
+	ms_sw.bridge = NULL;
 	ms_hooked = false;
 }
 

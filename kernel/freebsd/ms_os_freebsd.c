@@ -100,9 +100,8 @@ ms_os_unlock(struct ms_os_lock *lock)
 
 /*
  * Per-CPU blocks: one cache-line-aligned slot per possible CPU id.  Readers
- * run inside the net epoch, whose preemptible section pins the thread to its
- * CPU (epoch_enter_preempt calls sched_pin), so curcpu stays valid for the
- * whole update.
+ * run in a critical section (see ms_switch.c), so curcpu stays valid and no
+ * other lookup on that CPU interleaves with the update.
  */
 struct ms_percpu_hdr {
 	size_t stride;

@@ -69,6 +69,18 @@ ms_nic_port(struct nm_bridge *b)
 	return (NM_BDG_NOPORT);
 }
 
+/*
+ * Remembers the switch, seen through one of its ports, for
+ * ms_switch_open_up().  Every writer stores the same pointer, and the only
+ * reader runs after the hooks are gone: an aligned pointer store suffices.
+ */
+static void
+ms_note_bridge(struct nm_bridge *b)
+{
+	if (b != NULL && ms_sw.bridge != b)
+		ms_sw.bridge = b;
+}
+
 static uint32_t
 ms_host_port_of(struct netmap_vp_adapter *nic)
 {
@@ -126,11 +138,19 @@ ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
 		return (nm_is_bwrap(&src->up) ? ms_host_port_of(src) : NM_BDG_NOPORT);
 
 	ms_frame(ft, &buf, &len);
+	ms_note_bridge(src->na_bdg);
 	NET_EPOCH_ENTER(et);
+	/*
+	 * The epoch pins the thread to its CPU but does not stop a preempting
+	 * thread on that CPU from running a lookup of its own: the critical
+	 * section keeps the core's per-CPU counter updates from interleaving.
+	 */
+	critical_enter();
 	if (nm_is_bwrap(&src->up))
 		d = ms_ingress(core, buf, len);
 	else
 		d = ms_egress(core, buf, len, (uint16_t)src->bdg_port);
+	critical_exit();
 	NET_EPOCH_EXIT(et);
 
 	if (nm_is_bwrap(&src->up))
@@ -182,6 +202,30 @@ ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
 	if (strncmp(na->name, ms_sw.name, strlen(ms_sw.name)) != 0 ||
 	    strncmp(na->name, nifr_name, MS_NAME_MAX) != 0)
 		return (EPERM);
+	ms_note_bridge(vp->na_bdg);
 	*owner = (uint16_t)vp->bdg_port;
 	return (0);
+}
+
+/*
+ * A switch this module created cannot be destroyed while ports remain, and
+ * netmap would keep it exclusive to a token nobody holds any more, so the
+ * next load could not take it over.  It is opened up instead, as if vale-ctl
+ * had made it (as the Linux module does).  Called after the hooks are gone.
+ */
+void
+ms_switch_open_up(void)
+{
+	struct nm_bridge *b = ms_sw.bridge;
+
+	if (b == NULL) {
+		printf("multistack: switch %s keeps ports this module never saw; it stays "
+		       "exclusive\n", ms_sw.name);
+		return;
+	}
+	BDG_WLOCK(b);
+	b->bdg_flags &= ~NM_BDG_EXCLUSIVE;
+	BDG_WUNLOCK(b);
+	printf("multistack: switch %s still has ports: left in place, no longer exclusive\n",
+	    ms_sw.name);
 }
