@@ -51,7 +51,9 @@ ms_inpcb_owns(struct inpcb *inp, const struct ms_tuple *tuple)
 	bool owns = false;
 
 	INP_RLOCK(inp);
-	if ((inp->inp_flags & INP_DROPPED) != 0 || ntohs(inp->inp_lport) != tuple->port)
+	/* An unbound socket (local port 0) owns nothing, whatever the request says. */
+	if ((inp->inp_flags & INP_DROPPED) != 0 || inp->inp_lport == 0 ||
+	    ntohs(inp->inp_lport) != tuple->port)
 		goto out;
 	if (tuple->family == MS_FAMILY_INET)
 		owns = (inp->inp_vflag & INP_IPV4) != 0 &&
@@ -72,7 +74,7 @@ ms_sctp_owns(struct sctp_inpcb *inp, const struct ms_tuple *tuple)
 	bool owns = false;
 
 	SCTP_INP_RLOCK(inp);
-	if ((inp->sctp_flags & SCTP_PCB_FLAGS_SOCKET_GONE) != 0 ||
+	if ((inp->sctp_flags & SCTP_PCB_FLAGS_SOCKET_GONE) != 0 || inp->sctp_lport == 0 ||
 	    ntohs(inp->sctp_lport) != tuple->port)
 		goto out;
 	if ((inp->sctp_flags & SCTP_PCB_FLAGS_BOUNDALL) != 0) {
