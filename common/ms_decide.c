@@ -163,19 +163,26 @@ static struct ms_decision ingress_one(struct ms_core *core, const struct ms_tabl
 	return ingress_other(core, t, &pkt, len);
 }
 
-struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
+/* Everything but the common case, kept out of line so the fast path stays small. */
+static __attribute__((noinline, cold)) struct ms_decision
+ingress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_decision d;
+
+	return ms_count_decision(core, MS_DIR_INGRESS, ingress_one(core, t, frame, len));
+}
+
+struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
+{
+	const struct ms_table *t;
 	struct ms_key key;
 
-	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
-		simple_ipv4_key(&key, frame, 30, 36);
-		d = ingress_to(core, t, &key, ms_hash(&key, t->seed), len);
-	} else {
-		d = ingress_one(core, t, frame, len);
-	}
-	return ms_count_decision(core, MS_DIR_INGRESS, d);
+	if (MS_UNLIKELY(!ms_ipv4_simple(frame, len)))
+		return ingress_slow(core, frame, len);
+	t = MS_LOAD_ACQUIRE(&core->table);
+	simple_ipv4_key(&key, frame, 30, 36);
+	return ms_count_decision(core, MS_DIR_INGRESS,
+				 ingress_to(core, t, &key, ms_hash(&key, t->seed), len));
 }
 
 static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pkt *pkt,
@@ -281,20 +288,25 @@ static struct ms_decision egress_one(struct ms_core *core, const struct ms_table
 	return d;
 }
 
+static __attribute__((noinline, cold)) struct ms_decision
+egress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len, uint16_t src_owner)
+{
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+
+	return ms_count_decision(core, MS_DIR_EGRESS, egress_one(core, t, frame, len, src_owner));
+}
+
 struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_t len,
 			     uint16_t src_owner)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_decision d;
+	const struct ms_table *t;
 	struct ms_key key;
 
-	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
-		simple_ipv4_key(&key, frame, 26, 34);
-		d = egress_from(core, t, &key, len, src_owner);
-	} else {
-		d = egress_one(core, t, frame, len, src_owner);
-	}
-	return ms_count_decision(core, MS_DIR_EGRESS, d);
+	if (MS_UNLIKELY(!ms_ipv4_simple(frame, len)))
+		return egress_slow(core, frame, len, src_owner);
+	t = MS_LOAD_ACQUIRE(&core->table);
+	simple_ipv4_key(&key, frame, 26, 34);
+	return ms_count_decision(core, MS_DIR_EGRESS, egress_from(core, t, &key, len, src_owner));
 }
 
 #define MS_BATCH 8u
