@@ -189,6 +189,8 @@ def build_native(request: Request) -> Result:
     write_build_tree(REPO, tree, sctp)
     proc = subprocess.run(
         ["make", "-C", str(tree), f"SYSDIR={request.sysdir}", "-j2"],
+        # Objects and the module stay in the build tree, whatever obj-dir settings say.
+        env={**os.environ, "MAKEOBJDIR": str(tree)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
