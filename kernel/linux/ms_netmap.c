@@ -14,7 +14,7 @@
  */
 #include "bsd_glue.h"
 #include <linux/atomic.h>
-#include <linux/bottom_half.h>
+#include <linux/irqflags.h>
 #include <linux/ctype.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -44,6 +44,14 @@ static atomic_t ms_host_port = ATOMIC_INIT(-1);
 /* Non-NULL when this module created the switch (exclusive mode). */
 static void *ms_auth_token;
 static bool ms_attached;
+/* The switch itself, as its ports show it: needed to open it up at unload. */
+static struct nm_bridge *ms_bridge;
+
+static void ms_note_bridge(struct nm_bridge *b)
+{
+	if (b && unlikely(READ_ONCE(ms_bridge) != b))
+		WRITE_ONCE(ms_bridge, b);
+}
 
 static bool ms_is_host_port(const struct netmap_vp_adapter *vp)
 {
@@ -112,6 +120,7 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	const uint8_t *frame = (const uint8_t *)ft->ft_buf + ft->ft_offset;
 	uint32_t len = ft->ft_len > ft->ft_offset ? ft->ft_len - ft->ft_offset : 0;
 	struct ms_decision d;
+	unsigned long irqflags;
 	uint32_t dst;
 
 	if (ms_is_host_port(src)) {
@@ -126,7 +135,13 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	if (ft->ft_flags & NS_INDIRECT)
 		return ms_is_nic_port(src) ? (uint32_t)atomic_read(&ms_host_port) : NM_BDG_NOPORT;
 
-	local_bh_disable(); /* per-CPU counters: no softirq may interleave */
+	ms_note_bridge(src->na_bdg);
+	/*
+	 * netmap calls lookup from process context, softirqs and even hard
+	 * interrupts (the generic adapter's hrtimer): only masking interrupts
+	 * keeps the per-CPU counters of the core from interleaving.
+	 */
+	local_irq_save(irqflags);
 	rcu_read_lock();
 	if (ms_is_nic_port(src)) {
 		if (atomic_read(&ms_nic_port) != src->bdg_port) {
@@ -138,7 +153,7 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 		d = ms_egress(core, frame, len, (uint16_t)src->bdg_port);
 	}
 	rcu_read_unlock();
-	local_bh_enable();
+	local_irq_restore(irqflags);
 
 	dst = ms_verdict_port(d, src);
 	/* Stacks and the host usually have one ring; the NIC keeps the source's. */
@@ -220,6 +235,7 @@ static struct netmap_vp_adapter *ms_caller_port(const char *name)
 	bdg = netmap_bdg_name(vp);
 	if (!bdg || strlen(bdg) != len || strncmp(bdg, ms_switch_name, len) != 0)
 		return NULL;
+	ms_note_bridge(vp->na_bdg);
 	return vp;
 }
 
@@ -403,6 +419,28 @@ int ms_netmap_attach(const char *switch_name)
 }
 
 /*
+ * A switch this module created cannot be destroyed while ports remain, and
+ * netmap would keep it exclusive to a token nobody holds any more: the next
+ * load could not take it over.  So it is opened up instead, as if vale-ctl
+ * had made it; it stays active, and the next load takes it over as found.
+ */
+static void ms_open_up_switch(void)
+{
+	struct nm_bridge *b = READ_ONCE(ms_bridge);
+
+	if (!b) {
+		pr_warn("multistack: switch %s keeps ports this module never saw; it stays exclusive\n",
+			ms_switch_name);
+		return;
+	}
+	BDG_WLOCK(b);
+	b->bdg_flags &= ~NM_BDG_EXCLUSIVE;
+	BDG_WUNLOCK(b);
+	pr_info("multistack: switch %s still has ports: left in place, no longer exclusive\n",
+		ms_switch_name);
+}
+
+/*
  * Gives the switch back its default behaviour.  regops takes the switch's
  * write lock, so once it returns no lookup, config or dtor of ours runs.
  */
@@ -417,10 +455,13 @@ void ms_netmap_detach(void)
 		pr_warn("multistack: switch %s is gone (error %d)\n", ms_switch_name, err);
 	if (ms_auth_token) {
 		err = netmap_vale_destroy(ms_switch_name, ms_auth_token);
-		if (err)
-			pr_info("multistack: switch %s still has ports; it stays (error %d)\n",
-				ms_switch_name, err);
+		if (err == EBUSY)
+			ms_open_up_switch();
+		else if (err)
+			pr_warn("multistack: cannot destroy switch %s (error %d)\n", ms_switch_name,
+				err);
 	}
 	ms_auth_token = NULL;
+	ms_bridge = NULL;
 	ms_attached = false;
 }

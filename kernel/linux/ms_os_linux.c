@@ -138,8 +138,8 @@ void ms_os_unlock(struct ms_os_lock *lock)
 }
 
 /*
- * Per-CPU counter blocks.  Readers run with bottom halves off (see
- * ms_netmap.c), so this_cpu_ptr() is stable and no softirq interleaves.
+ * Per-CPU counter blocks.  Readers run with interrupts masked (see
+ * ms_netmap.c), so this_cpu_ptr() is stable and nothing interleaves.
  */
 void *ms_os_percpu_zalloc(size_t size)
 {
