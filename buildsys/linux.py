@@ -174,6 +174,7 @@ class Result:
     module: Path
     release: str
     log: str
+    tree: Path  # the build tree: kernel/linux and common, as DKMS would lay them out
 
 
 def build(request: Request) -> Result:
@@ -221,7 +222,7 @@ def build(request: Request) -> Result:
     out_dir.mkdir(parents=True, exist_ok=True)
     module = out_dir / "multistack.ko"
     shutil.copy2(module_dir / "multistack.ko", module)
-    return Result(module=module, release=release, log=output)
+    return Result(module=module, release=release, log=output, tree=tree)
 
 
 def _supported_note(release: str) -> str | None:
