@@ -32,9 +32,34 @@ SYSCTL_NODE(_net, OID_AUTO, multistack, CTLFLAG_RW | CTLFLAG_MPSAFE, 0,
     "MultiStack: user-level network stacks beside the kernel's");
 SYSCTL_STRING(_net_multistack, OID_AUTO, switch, CTLFLAG_RDTUN | CTLFLAG_NOFETCH,
     ms_sw.name, sizeof(ms_sw.name), "VALE switch served, with its colon (loader tunable)");
-SYSCTL_PROC(_net_multistack, OID_AUTO, status,
-    CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0, ms_status_sysctl, "A",
-    "registrations and counters, one record a line");
+
+/*
+ * The status sysctl reads the core, so it exists only while the core does:
+ * static sysctls appear before MOD_LOAD and go after MOD_UNLOAD, while
+ * removing a dynamic one waits for every handler still running.
+ */
+static struct sysctl_ctx_list ms_sysctl_ctx;
+static bool ms_sysctl_added;
+
+static int
+ms_status_add(void)
+{
+	sysctl_ctx_init(&ms_sysctl_ctx);
+	ms_sysctl_added = true;
+	if (SYSCTL_ADD_PROC(&ms_sysctl_ctx, SYSCTL_STATIC_CHILDREN(_net_multistack), OID_AUTO,
+	    "status", CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0, ms_status_sysctl,
+	    "A", "registrations and counters, one record a line") == NULL)
+		return (ENOMEM);
+	return (0);
+}
+
+static void
+ms_status_remove(void)
+{
+	if (ms_sysctl_added)
+		sysctl_ctx_free(&ms_sysctl_ctx);
+	ms_sysctl_added = false;
+}
 
 static struct netmap_bdg_ops ms_ops = {
 	.lookup = ms_switch_lookup,
@@ -101,6 +126,7 @@ ms_unhook(void)
 static void
 ms_teardown(void)
 {
+	ms_status_remove();
 	ms_unhook();
 	/* The core's deferred frees call back into this module: let them run first. */
 	NET_EPOCH_DRAIN_CALLBACKS();
@@ -132,6 +158,11 @@ ms_load(void)
 	error = ms_hook();
 	if (error != 0) {
 		printf("multistack: cannot take over switch %s (error %d)\n", ms_sw.name, error);
+		ms_teardown();
+		return (error);
+	}
+	error = ms_status_add();
+	if (error != 0) {
 		ms_teardown();
 		return (error);
 	}
