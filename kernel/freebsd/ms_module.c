@@ -177,6 +177,7 @@ ms_modevent(module_t mod __unused, int what, void *arg __unused)
 	case MOD_LOAD:
 		return (ms_load());
 	case MOD_UNLOAD:
+		/* Also sent after a failed MOD_LOAD: ms_teardown() undoes only what was done. */
 		ms_teardown();
 		printf("multistack: released switch %s\n", ms_sw.name);
 		return (0);

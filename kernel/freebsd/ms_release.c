@@ -24,6 +24,7 @@
 static STAILQ_HEAD(, ms_fbsd_reg) ms_release_list = STAILQ_HEAD_INITIALIZER(ms_release_list);
 static struct mtx ms_release_mtx;
 static struct task ms_release_task;
+static bool ms_release_ready;
 
 static void
 ms_release_one(struct ms_fbsd_reg *reg)
@@ -55,15 +56,23 @@ ms_release_init(void)
 {
 	mtx_init(&ms_release_mtx, "multistack release", NULL, MTX_DEF);
 	TASK_INIT(&ms_release_task, 0, ms_release_run, NULL);
+	ms_release_ready = true;
 }
 
-/* After the switch callbacks are gone: nothing can queue any more. */
+/*
+ * After the switch callbacks are gone: nothing can queue any more.  Safe to
+ * call again, or without ms_release_init(): the kernel sends MOD_UNLOAD
+ * after a failed MOD_LOAD too.
+ */
 void
 ms_release_fini(void)
 {
+	if (!ms_release_ready)
+		return;
 	taskqueue_drain(taskqueue_thread, &ms_release_task);
 	ms_release_run(NULL, 0);
 	mtx_destroy(&ms_release_mtx);
+	ms_release_ready = false;
 }
 
 void
