@@ -12,23 +12,23 @@
  */
 #include <sys/param.h>
 #include <sys/systm.h>
+
 #include <sys/epoch.h>
 #include <sys/file.h>
 #include <sys/malloc.h>
 #include <sys/proc.h>
 #include <sys/ucred.h>
 
+#include "ms_fbsd.h"
 #include "ms_netmap.h"
 #include "multistack/ms_os.h"
 #include "multistack/ms_uapi.h"
-#include "ms_fbsd.h"
 
 CTASSERT(sizeof(struct ms_req) == MS_REQ_SIZE);
-CTASSERT(sizeof(((struct nm_ifreq *)NULL)->data) == sizeof(struct ms_req));
+CTASSERT(sizeof(((struct nm_ifreq *) NULL)->data) == sizeof(struct ms_req));
 CTASSERT(MS_MAX_OWNERS >= NM_BDG_MAXPORTS);
 
-int
-ms_errno(enum ms_status status)
+int ms_errno(enum ms_status status)
 {
 	switch (status) {
 	case MS_OK:
@@ -49,31 +49,29 @@ ms_errno(enum ms_status status)
 	return (EINVAL);
 }
 
-static void
-ms_config_log(const char *what, const struct ms_tuple *tuple, const char *port, int error)
+static void ms_config_log(const char *what, const struct ms_tuple *tuple, const char *port,
+			  int error)
 {
 	char line[128];
 
 	snprintf(line, sizeof(line), "%s %u/%u port %u by pid %d on %s: error %d", what,
-	    tuple->family, tuple->proto, tuple->port, curproc->p_pid, port, error);
+		 tuple->family, tuple->proto, tuple->port, curproc->p_pid, port, error);
 	ms_os_log(1, line);
 }
 
-static bool
-ms_req_well_formed(const struct ms_req *req)
+static bool ms_req_well_formed(const struct ms_req *req)
 {
 	static const uint8_t zero[sizeof(req->reserved)];
 
 	return (req->magic == MS_REQ_MAGIC && req->version == MS_REQ_VERSION &&
-	    req->cmd >= MS_CMD_BIND && req->cmd <= MS_CMD_QUERY && req->flags == 0 &&
-	    req->out_flags == 0 && req->out_owner_pid == 0 && req->out_packets == 0 &&
-	    req->out_bytes == 0 && req->out_owner_port[0] == '\0' &&
-	    memcmp(req->reserved, zero, sizeof(zero)) == 0 &&
-	    (req->fd >= 0 || req->fd == MS_REQ_FD_SEARCH));
+		req->cmd >= MS_CMD_BIND && req->cmd <= MS_CMD_QUERY && req->flags == 0 &&
+		req->out_flags == 0 && req->out_owner_pid == 0 && req->out_packets == 0 &&
+		req->out_bytes == 0 && req->out_owner_port[0] == '\0' &&
+		memcmp(req->reserved, zero, sizeof(zero)) == 0 &&
+		(req->fd >= 0 || req->fd == MS_REQ_FD_SEARCH));
 }
 
-static void
-ms_req_tuple(const struct ms_req *req, struct ms_tuple *tuple)
+static void ms_req_tuple(const struct ms_req *req, struct ms_tuple *tuple)
 {
 	memset(tuple, 0, sizeof(*tuple));
 	tuple->family = req->family;
@@ -82,9 +80,8 @@ ms_req_tuple(const struct ms_req *req, struct ms_tuple *tuple)
 	memcpy(tuple->addr, req->addr, sizeof(tuple->addr));
 }
 
-static int
-ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req, uint16_t owner,
-    const char *port)
+static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req, uint16_t owner,
+		      const char *port)
 {
 	struct thread *td = curthread;
 	struct ms_fbsd_reg *reg;
@@ -114,8 +111,7 @@ ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req, uint16_t owne
 	return (ms_errno(status));
 }
 
-static int
-ms_do_unbind(const struct ms_tuple *tuple, uint16_t owner, const char *port)
+static int ms_do_unbind(const struct ms_tuple *tuple, uint16_t owner, const char *port)
 {
 	enum ms_status status;
 	void *cookie = NULL;
@@ -133,8 +129,8 @@ ms_do_unbind(const struct ms_tuple *tuple, uint16_t owner, const char *port)
  * Cookies are freed by the release task only after a net epoch has passed,
  * so reading one inside the epoch is safe even if an UNBIND races with us.
  */
-static void
-ms_do_query(const struct ms_tuple *tuple, struct ms_req *req, bool have_port, uint16_t owner)
+static void ms_do_query(const struct ms_tuple *tuple, struct ms_req *req, bool have_port,
+			uint16_t owner)
 {
 	struct ms_tuple wildcard = *tuple;
 	const struct ms_fbsd_reg *reg;
@@ -155,15 +151,14 @@ ms_do_query(const struct ms_tuple *tuple, struct ms_req *req, bool have_port, ui
 	req->out_bytes = found.bytes;
 	reg = found.cookie;
 	if (reg != NULL) {
-		req->out_owner_pid = (uint32_t)reg->pid;
+		req->out_owner_pid = (uint32_t) reg->pid;
 		strlcpy(req->out_owner_port, reg->port, sizeof(req->out_owner_port));
 	}
 out:
 	NET_EPOCH_EXIT(et);
 }
 
-int
-ms_config(struct nm_ifreq *nr)
+int ms_config(struct nm_ifreq *nr)
 {
 	char name[MS_NAME_MAX + 1];
 	struct ms_tuple tuple;

@@ -4,6 +4,7 @@
 #define MULTISTACK_MS_FBSD_H
 
 #include <sys/param.h>
+
 #include <sys/malloc.h>
 #include <sys/queue.h>
 #include <sys/sysctl.h>
@@ -35,14 +36,14 @@ struct ms_fbsd_reg {
 	uid_t uid;
 	char port[MS_NAME_MAX]; /* the owner's port name, switch prefix removed */
 };
-#define MS_PID_NONE ((pid_t)-1)
+#define MS_PID_NONE ((pid_t) -1)
 
 /* The one switch this module serves. */
 struct ms_fbsd_switch {
 	struct ms_core *core;
-	char name[MS_NAME_MAX]; /* "valem:" */
-	void *auth_token;       /* from netmap_vale_create(); NULL if not created here */
-	volatile u_int nic_port; /* cached index of the NIC port, checked before use */
+	char name[MS_NAME_MAX];		   /* "valem:" */
+	void *auth_token;		   /* from netmap_vale_create(); NULL if not created here */
+	volatile u_int nic_port;	   /* cached index of the NIC port, checked before use */
 	struct nm_bridge *volatile bridge; /* the switch as its ports show it, for unloading */
 };
 extern struct ms_fbsd_switch ms_sw;
@@ -50,17 +51,17 @@ extern struct ms_fbsd_switch ms_sw;
 /* ms_release.c: dropping file references from contexts that may not sleep. */
 void ms_release_init(void);
 void ms_release_fini(void);
-void ms_release_cookie(void *cookie, void *arg); /* deferred; fits ms_unbind_owner() */
+void ms_release_cookie(void *cookie, void *arg);     /* deferred; fits ms_unbind_owner() */
 void ms_release_cookie_now(void *cookie, void *arg); /* only where sleeping is allowed */
 void ms_file_drop(struct file *fp);
 
 /* ms_owner.c: the caller's socket bound to a tuple, referenced, or an errno. */
 int ms_owner_find_socket(struct thread *td, const struct ms_tuple *tuple, int fd,
-    struct file **fpp);
+			 struct file **fpp);
 
 /* ms_switch.c: the switch callbacks and port roles. */
-uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
-    struct netmap_vp_adapter *src, void *private_data);
+uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
+			  void *private_data);
 void ms_switch_dtor(const struct netmap_vp_adapter *vp);
 int ms_switch_caller_port(const char *nifr_name, uint16_t *owner);
 void ms_switch_open_up(void);

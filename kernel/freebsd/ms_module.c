@@ -10,13 +10,14 @@
  */
 #include <sys/param.h>
 #include <sys/systm.h>
+
 #include <sys/epoch.h>
 #include <sys/kernel.h>
 #include <sys/module.h>
 #include <sys/sysctl.h>
 
-#include "ms_netmap.h"
 #include "ms_fbsd.h"
+#include "ms_netmap.h"
 
 #ifndef MS_VERSION
 #define MS_VERSION "unknown" /* set by the Makefile from META */
@@ -29,9 +30,9 @@ struct ms_fbsd_switch ms_sw = {
 static bool ms_hooked;
 
 SYSCTL_NODE(_net, OID_AUTO, multistack, CTLFLAG_RW | CTLFLAG_MPSAFE, 0,
-    "MultiStack: user-level network stacks beside the kernel's");
-SYSCTL_STRING(_net_multistack, OID_AUTO, switch, CTLFLAG_RDTUN | CTLFLAG_NOFETCH,
-    ms_sw.name, sizeof(ms_sw.name), "VALE switch served, with its colon (loader tunable)");
+	    "MultiStack: user-level network stacks beside the kernel's");
+SYSCTL_STRING(_net_multistack, OID_AUTO, switch, CTLFLAG_RDTUN | CTLFLAG_NOFETCH, ms_sw.name,
+	      sizeof(ms_sw.name), "VALE switch served, with its colon (loader tunable)");
 
 /*
  * The status sysctl reads the core, so it exists only while the core does:
@@ -41,20 +42,19 @@ SYSCTL_STRING(_net_multistack, OID_AUTO, switch, CTLFLAG_RDTUN | CTLFLAG_NOFETCH
 static struct sysctl_ctx_list ms_sysctl_ctx;
 static bool ms_sysctl_added;
 
-static int
-ms_status_add(void)
+static int ms_status_add(void)
 {
 	sysctl_ctx_init(&ms_sysctl_ctx);
 	ms_sysctl_added = true;
 	if (SYSCTL_ADD_PROC(&ms_sysctl_ctx, SYSCTL_STATIC_CHILDREN(_net_multistack), OID_AUTO,
-	    "status", CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0, ms_status_sysctl,
-	    "A", "registrations and counters, one record a line") == NULL)
+			    "status", CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0,
+			    ms_status_sysctl, "A",
+			    "registrations and counters, one record a line") == NULL)
 		return (ENOMEM);
 	return (0);
 }
 
-static void
-ms_status_remove(void)
+static void ms_status_remove(void)
 {
 	if (ms_sysctl_added)
 		sysctl_ctx_free(&ms_sysctl_ctx);
@@ -68,18 +68,16 @@ static struct netmap_bdg_ops ms_ops = {
 	.name = "multistack",
 };
 
-static bool
-ms_switch_name_ok(const char *name)
+static bool ms_switch_name_ok(const char *name)
 {
 	size_t len = strnlen(name, sizeof(ms_sw.name));
 
 	return (len > 1 && len < sizeof(ms_sw.name) && name[len - 1] == ':' &&
-	    strchr(name, ':') == name + len - 1);
+		strchr(name, ':') == name + len - 1);
 }
 
 /* As on Linux: take over an existing switch as it is, or create an exclusive one. */
-static int
-ms_hook(void)
+static int ms_hook(void)
 {
 	int error;
 
@@ -100,8 +98,7 @@ ms_hook(void)
 	return (error);
 }
 
-static void
-ms_unhook(void)
+static void ms_unhook(void)
 {
 	int error;
 
@@ -116,15 +113,14 @@ ms_unhook(void)
 			ms_switch_open_up();
 		else if (error != 0)
 			printf("multistack: cannot destroy switch %s (error %d)\n", ms_sw.name,
-			    error);
+			       error);
 	}
 	ms_sw.auth_token = NULL;
 	ms_sw.bridge = NULL;
 	ms_hooked = false;
 }
 
-static void
-ms_teardown(void)
+static void ms_teardown(void)
 {
 	ms_status_remove();
 	ms_unhook();
@@ -137,8 +133,7 @@ ms_teardown(void)
 	NET_EPOCH_DRAIN_CALLBACKS();
 }
 
-static int
-ms_load(void)
+static int ms_load(void)
 {
 	enum ms_status status;
 	int error;
@@ -146,7 +141,8 @@ ms_load(void)
 	TUNABLE_STR_FETCH("net.multistack.switch", ms_sw.name, sizeof(ms_sw.name));
 	if (!ms_switch_name_ok(ms_sw.name)) {
 		printf("multistack: net.multistack.switch must be a VALE switch name ending in "
-		       "':', at most %zu characters\n", sizeof(ms_sw.name) - 1);
+		       "':', at most %zu characters\n",
+		       sizeof(ms_sw.name) - 1);
 		return (EINVAL);
 	}
 	ms_release_init();
@@ -170,8 +166,7 @@ ms_load(void)
 	return (0);
 }
 
-static int
-ms_modevent(module_t mod __unused, int what, void *arg __unused)
+static int ms_modevent(module_t mod __unused, int what, void *arg __unused)
 {
 	switch (what) {
 	case MOD_LOAD:

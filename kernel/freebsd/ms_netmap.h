@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netmap's kernel headers from the base system (sys/dev/netmap), in the order
- * they expect: they use these kernel types without including them.
+ * they expect: they use these kernel types without including them, and
+ * netmap_bdg.h needs netmap_kern.h first.  So the order is kept by hand.
  */
 #ifndef MULTISTACK_MS_NETMAP_H
 #define MULTISTACK_MS_NETMAP_H
 
+/* clang-format off */
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -31,5 +33,6 @@
 #include <net/netmap_legacy.h>
 #include <dev/netmap/netmap_kern.h>
 #include <dev/netmap/netmap_bdg.h>
+/* clang-format on */
 
 #endif /* MULTISTACK_MS_NETMAP_H */

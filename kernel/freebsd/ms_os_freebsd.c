@@ -9,6 +9,7 @@
  */
 #include <sys/param.h>
 #include <sys/systm.h>
+
 #include <sys/epoch.h>
 #include <sys/kernel.h>
 #include <sys/lock.h>
@@ -19,32 +20,28 @@
 #include <sys/syslog.h>
 #include <sys/time.h>
 
-#include "multistack/ms_os.h"
 #include "ms_fbsd.h"
+#include "multistack/ms_os.h"
 
 MALLOC_DEFINE(M_MULTISTACK, "multistack", "MultiStack tuple tables and registrations");
 
-void *
-ms_os_zalloc(size_t size)
+void *ms_os_zalloc(size_t size)
 {
 	return (malloc(size, M_MULTISTACK, M_NOWAIT | M_ZERO));
 }
 
-void
-ms_os_free(void *ptr, size_t size __unused)
+void ms_os_free(void *ptr, size_t size __unused)
 {
 	free(ptr, M_MULTISTACK);
 }
 
 /* malloc(9) serves large sizes from kmem itself: no separate allocator is needed. */
-void *
-ms_os_zalloc_large(size_t size)
+void *ms_os_zalloc_large(size_t size)
 {
 	return (malloc(size, M_MULTISTACK, M_NOWAIT | M_ZERO));
 }
 
-void
-ms_os_free_large(void *ptr, size_t size __unused)
+void ms_os_free_large(void *ptr, size_t size __unused)
 {
 	free(ptr, M_MULTISTACK);
 }
@@ -56,18 +53,16 @@ ms_os_free_large(void *ptr, size_t size __unused)
 CTASSERT(sizeof(struct ms_deferred) >= sizeof(struct epoch_context));
 CTASSERT(__alignof__(struct ms_deferred) >= __alignof__(struct epoch_context));
 
-void
-ms_os_defer_free(struct ms_deferred *head, ms_deferred_fn fn)
+void ms_os_defer_free(struct ms_deferred *head, ms_deferred_fn fn)
 {
-	NET_EPOCH_CALL((epoch_callback_t *)(void *)fn, (epoch_context_t)(void *)head);
+	NET_EPOCH_CALL((epoch_callback_t *) (void *) fn, (epoch_context_t) (void *) head);
 }
 
 struct ms_os_lock {
 	struct mtx mtx;
 };
 
-struct ms_os_lock *
-ms_os_lock_create(void)
+struct ms_os_lock *ms_os_lock_create(void)
 {
 	struct ms_os_lock *lock;
 
@@ -77,8 +72,7 @@ ms_os_lock_create(void)
 	return (lock);
 }
 
-void
-ms_os_lock_destroy(struct ms_os_lock *lock)
+void ms_os_lock_destroy(struct ms_os_lock *lock)
 {
 	if (lock == NULL)
 		return;
@@ -86,14 +80,12 @@ ms_os_lock_destroy(struct ms_os_lock *lock)
 	free(lock, M_MULTISTACK);
 }
 
-void
-ms_os_lock(struct ms_os_lock *lock)
+void ms_os_lock(struct ms_os_lock *lock)
 {
 	mtx_lock(&lock->mtx);
 }
 
-void
-ms_os_unlock(struct ms_os_lock *lock)
+void ms_os_unlock(struct ms_os_lock *lock)
 {
 	mtx_unlock(&lock->mtx);
 }
@@ -110,63 +102,54 @@ struct ms_percpu_hdr {
 
 #define MS_PERCPU_HDR roundup2(sizeof(struct ms_percpu_hdr), CACHE_LINE_SIZE)
 
-static struct ms_percpu_hdr *
-ms_percpu_hdr(void *blocks)
+static struct ms_percpu_hdr *ms_percpu_hdr(void *blocks)
 {
-	return ((struct ms_percpu_hdr *)(void *)((char *)blocks - MS_PERCPU_HDR));
+	return ((struct ms_percpu_hdr *) (void *) ((char *) blocks - MS_PERCPU_HDR));
 }
 
-void *
-ms_os_percpu_zalloc(size_t size)
+void *ms_os_percpu_zalloc(size_t size)
 {
 	struct ms_percpu_hdr *hdr;
 	size_t stride = roundup2(size, CACHE_LINE_SIZE);
 	unsigned count = mp_maxid + 1;
 	char *base;
 
-	base = malloc(MS_PERCPU_HDR + stride * count, M_MULTISTACK,
-	    M_NOWAIT | M_ZERO);
+	base = malloc(MS_PERCPU_HDR + stride * count, M_MULTISTACK, M_NOWAIT | M_ZERO);
 	if (base == NULL)
 		return (NULL);
-	hdr = (struct ms_percpu_hdr *)(void *)base;
+	hdr = (struct ms_percpu_hdr *) (void *) base;
 	hdr->stride = stride;
 	hdr->count = count;
 	return (base + MS_PERCPU_HDR);
 }
 
-void
-ms_os_percpu_free(void *blocks)
+void ms_os_percpu_free(void *blocks)
 {
 	if (blocks != NULL)
 		free(ms_percpu_hdr(blocks), M_MULTISTACK);
 }
 
-void *
-ms_os_percpu_at(void *blocks, unsigned index)
+void *ms_os_percpu_at(void *blocks, unsigned index)
 {
-	return ((char *)blocks + (size_t)index * ms_percpu_hdr(blocks)->stride);
+	return ((char *) blocks + (size_t) index * ms_percpu_hdr(blocks)->stride);
 }
 
-void *
-ms_os_percpu_this(void *blocks)
+void *ms_os_percpu_this(void *blocks)
 {
 	return (ms_os_percpu_at(blocks, curcpu));
 }
 
-unsigned
-ms_os_percpu_count(void)
+unsigned ms_os_percpu_count(void)
 {
 	return (mp_maxid + 1);
 }
 
-uint64_t
-ms_os_now_ms(void)
+uint64_t ms_os_now_ms(void)
 {
-	return ((uint64_t)sbttoms(getsbinuptime()));
+	return ((uint64_t) sbttoms(getsbinuptime()));
 }
 
-uint64_t
-ms_os_random_u64(void)
+uint64_t ms_os_random_u64(void)
 {
 	uint64_t seed;
 
@@ -181,8 +164,7 @@ ms_os_random_u64(void)
  */
 #define MS_LOG_PER_SECOND 5
 
-void
-ms_os_log(int level, const char *msg)
+void ms_os_log(int level, const char *msg)
 {
 	static struct timeval last[3];
 	static int count[3];

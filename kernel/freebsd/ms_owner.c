@@ -16,7 +16,12 @@
 
 #include <sys/param.h>
 #include <sys/systm.h>
+
+#include <machine/atomic.h>
+#include <netinet/in.h>
+#include <netinet/in_pcb.h>
 #include <sys/capsicum.h>
+#include <sys/domain.h>
 #include <sys/file.h>
 #include <sys/filedesc.h>
 #include <sys/lock.h>
@@ -25,28 +30,22 @@
 #include <sys/rwlock.h>
 #include <sys/socket.h>
 #include <sys/socketvar.h>
-#include <sys/domain.h>
-#include <machine/atomic.h>
-#include <netinet/in.h>
-#include <netinet/in_pcb.h>
 #ifdef SCTP
 #include <netinet/sctp_pcb.h>
 #endif
 
-#include "multistack/ms_uapi.h"
 #include "ms_fbsd.h"
+#include "multistack/ms_uapi.h"
 
 static const uint8_t ms_zero_addr[16];
 
 /* The socket's address matches the request's, or is the wildcard. */
-static bool
-ms_addr_covers(const void *sock_addr, const uint8_t *want, size_t len)
+static bool ms_addr_covers(const void *sock_addr, const uint8_t *want, size_t len)
 {
 	return (memcmp(sock_addr, ms_zero_addr, len) == 0 || memcmp(sock_addr, want, len) == 0);
 }
 
-static bool
-ms_inpcb_owns(struct inpcb *inp, const struct ms_tuple *tuple)
+static bool ms_inpcb_owns(struct inpcb *inp, const struct ms_tuple *tuple)
 {
 	bool owns = false;
 
@@ -57,18 +56,17 @@ ms_inpcb_owns(struct inpcb *inp, const struct ms_tuple *tuple)
 		goto out;
 	if (tuple->family == MS_FAMILY_INET)
 		owns = (inp->inp_vflag & INP_IPV4) != 0 &&
-		    ms_addr_covers(&inp->inp_laddr, tuple->addr, 4);
+		       ms_addr_covers(&inp->inp_laddr, tuple->addr, 4);
 	else
 		owns = (inp->inp_vflag & INP_IPV6) != 0 &&
-		    ms_addr_covers(&inp->in6p_laddr, tuple->addr, 16);
+		       ms_addr_covers(&inp->in6p_laddr, tuple->addr, 16);
 out:
 	INP_RUNLOCK(inp);
 	return (owns);
 }
 
 #ifdef SCTP
-static bool
-ms_sctp_owns(struct sctp_inpcb *inp, const struct ms_tuple *tuple)
+static bool ms_sctp_owns(struct sctp_inpcb *inp, const struct ms_tuple *tuple)
 {
 	struct sctp_laddr *laddr;
 	bool owns = false;
@@ -81,7 +79,7 @@ ms_sctp_owns(struct sctp_inpcb *inp, const struct ms_tuple *tuple)
 		owns = true;
 		goto out;
 	}
-	LIST_FOREACH(laddr, &inp->sctp_addr_list, sctp_nxt_addr) {
+	LIST_FOREACH (laddr, &inp->sctp_addr_list, sctp_nxt_addr) {
 		const struct sockaddr *sa;
 
 		if (laddr->ifa == NULL)
@@ -101,8 +99,7 @@ out:
 #endif
 
 /* Only sockets of the protocols whose so_pcb layout is known are looked into. */
-static bool
-ms_socket_owns(struct socket *so, const struct ms_tuple *tuple)
+static bool ms_socket_owns(struct socket *so, const struct ms_tuple *tuple)
 {
 	int family = so->so_proto->pr_domain->dom_family;
 	int proto = so->so_proto->pr_protocol;
@@ -118,7 +115,7 @@ ms_socket_owns(struct socket *so, const struct ms_tuple *tuple)
 		return (ms_inpcb_owns(sotoinpcb(so), tuple));
 #ifdef SCTP
 	case IPPROTO_SCTP:
-		return (ms_sctp_owns((struct sctp_inpcb *)so->so_pcb, tuple));
+		return (ms_sctp_owns((struct sctp_inpcb *) so->so_pcb, tuple));
 #endif
 	default:
 		return (false);
@@ -126,8 +123,7 @@ ms_socket_owns(struct socket *so, const struct ms_tuple *tuple)
 }
 
 /* A referenced file if descriptor fd is a socket that owns the tuple. */
-static int
-ms_fd_owns(struct thread *td, int fd, const struct ms_tuple *tuple, struct file **fpp)
+static int ms_fd_owns(struct thread *td, int fd, const struct ms_tuple *tuple, struct file **fpp)
 {
 	struct file *fp;
 
@@ -147,8 +143,7 @@ ms_fd_owns(struct thread *td, int fd, const struct ms_tuple *tuple, struct file 
  * descriptors opened past it meanwhile are not seen, which only fails the
  * request.
  */
-static int
-ms_search_owner(struct thread *td, const struct ms_tuple *tuple, struct file **fpp)
+static int ms_search_owner(struct thread *td, const struct ms_tuple *tuple, struct file **fpp)
 {
 	struct filedesc *fdp = td->td_proc->p_fd;
 	int nfiles = atomic_load_int(&fdp->fd_files->fdt_nfiles);
@@ -161,8 +156,7 @@ ms_search_owner(struct thread *td, const struct ms_tuple *tuple, struct file **f
 	return (EPERM);
 }
 
-int
-ms_owner_find_socket(struct thread *td, const struct ms_tuple *tuple, int fd, struct file **fpp)
+int ms_owner_find_socket(struct thread *td, const struct ms_tuple *tuple, int fd, struct file **fpp)
 {
 	if (fd == MS_REQ_FD_SEARCH)
 		return (ms_search_owner(td, tuple, fpp));

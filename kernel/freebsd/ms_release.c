@@ -8,6 +8,7 @@
  */
 #include <sys/param.h>
 #include <sys/systm.h>
+
 #include <sys/epoch.h>
 #include <sys/file.h>
 #include <sys/kernel.h>
@@ -18,24 +19,22 @@
 #include <sys/refcount.h>
 #include <sys/taskqueue.h>
 
-#include "multistack/ms_os.h"
 #include "ms_fbsd.h"
+#include "multistack/ms_os.h"
 
 static STAILQ_HEAD(, ms_fbsd_reg) ms_release_list = STAILQ_HEAD_INITIALIZER(ms_release_list);
 static struct mtx ms_release_mtx;
 static struct task ms_release_task;
 static bool ms_release_ready;
 
-static void
-ms_release_one(struct ms_fbsd_reg *reg)
+static void ms_release_one(struct ms_fbsd_reg *reg)
 {
 	if (reg->fp != NULL)
 		fdrop(reg->fp, curthread);
 	free(reg, M_MULTISTACK);
 }
 
-static void
-ms_release_run(void *arg __unused, int pending __unused)
+static void ms_release_run(void *arg __unused, int pending __unused)
 {
 	STAILQ_HEAD(, ms_fbsd_reg) batch = STAILQ_HEAD_INITIALIZER(batch);
 	struct ms_fbsd_reg *reg;
@@ -51,8 +50,7 @@ ms_release_run(void *arg __unused, int pending __unused)
 	}
 }
 
-void
-ms_release_init(void)
+void ms_release_init(void)
 {
 	mtx_init(&ms_release_mtx, "multistack release", NULL, MTX_DEF);
 	TASK_INIT(&ms_release_task, 0, ms_release_run, NULL);
@@ -64,8 +62,7 @@ ms_release_init(void)
  * call again, or without ms_release_init(): the kernel sends MOD_UNLOAD
  * after a failed MOD_LOAD too.
  */
-void
-ms_release_fini(void)
+void ms_release_fini(void)
 {
 	if (!ms_release_ready)
 		return;
@@ -75,8 +72,7 @@ ms_release_fini(void)
 	ms_release_ready = false;
 }
 
-void
-ms_release_cookie(void *cookie, void *arg __unused)
+void ms_release_cookie(void *cookie, void *arg __unused)
 {
 	struct ms_fbsd_reg *reg = cookie;
 
@@ -86,8 +82,7 @@ ms_release_cookie(void *cookie, void *arg __unused)
 	taskqueue_enqueue(taskqueue_thread, &ms_release_task);
 }
 
-void
-ms_release_cookie_now(void *cookie, void *arg __unused)
+void ms_release_cookie_now(void *cookie, void *arg __unused)
 {
 	ms_release_one(cookie);
 }
@@ -97,8 +92,7 @@ ms_release_cookie_now(void *cookie, void *arg __unused)
  * holds the file, so this is almost never the last reference; when it is
  * (the process closed the descriptor meanwhile), the close goes to the task.
  */
-void
-ms_file_drop(struct file *fp)
+void ms_file_drop(struct file *fp)
 {
 	struct ms_fbsd_reg *carrier;
 

@@ -9,11 +9,12 @@
  */
 #include <sys/param.h>
 #include <sys/systm.h>
+
+#include <netinet/in.h>
 #include <sys/malloc.h>
 #include <sys/sbuf.h>
 #include <sys/socket.h>
 #include <sys/sysctl.h>
-#include <netinet/in.h>
 
 #include "ms_fbsd.h"
 
@@ -32,8 +33,7 @@ struct ms_snapshot {
 /* Registrations made between counting and visiting are left for the next read. */
 #define MS_SNAPSHOT_SLACK 16
 
-static int
-ms_snapshot_visit(const struct ms_registration *reg, void *arg)
+static int ms_snapshot_visit(const struct ms_registration *reg, void *arg)
 {
 	struct ms_snapshot *snap = arg;
 	struct ms_status_row *row;
@@ -44,12 +44,11 @@ ms_snapshot_visit(const struct ms_registration *reg, void *arg)
 	row->reg = *reg;
 	row->has_owner = reg->cookie != NULL;
 	if (row->has_owner)
-		row->owner = *(const struct ms_fbsd_reg *)reg->cookie;
+		row->owner = *(const struct ms_fbsd_reg *) reg->cookie;
 	return (0);
 }
 
-static const char *
-ms_proto_name(unsigned proto)
+static const char *ms_proto_name(unsigned proto)
 {
 	switch (proto) {
 	case MS_PROTO_TCP:
@@ -66,8 +65,7 @@ ms_proto_name(unsigned proto)
 	return ("?");
 }
 
-static void
-ms_print_addr(struct sbuf *sb, const struct ms_tuple *tuple)
+static void ms_print_addr(struct sbuf *sb, const struct ms_tuple *tuple)
 {
 	static const uint8_t zero[sizeof(tuple->addr)];
 	char text[INET6_ADDRSTRLEN];
@@ -80,35 +78,32 @@ ms_print_addr(struct sbuf *sb, const struct ms_tuple *tuple)
 		sbuf_cat(sb, text);
 }
 
-static void
-ms_print_row(struct sbuf *sb, const struct ms_status_row *row)
+static void ms_print_row(struct sbuf *sb, const struct ms_status_row *row)
 {
 	const struct ms_tuple *t = &row->reg.tuple;
 
 	sbuf_printf(sb, "reg family=%u proto=%s addr=", t->family, ms_proto_name(t->proto));
 	ms_print_addr(sb, t);
-	sbuf_printf(sb, " port=%u owner=%s index=%u pid=%d uid=%u packets=%ju bytes=%ju\n",
-	    t->port, row->has_owner ? row->owner.port : "?", row->reg.owner,
-	    row->has_owner ? row->owner.pid : 0, row->has_owner ? row->owner.uid : 0,
-	    (uintmax_t)row->reg.packets, (uintmax_t)row->reg.bytes);
+	sbuf_printf(sb, " port=%u owner=%s index=%u pid=%d uid=%u packets=%ju bytes=%ju\n", t->port,
+		    row->has_owner ? row->owner.port : "?", row->reg.owner,
+		    row->has_owner ? row->owner.pid : 0, row->has_owner ? row->owner.uid : 0,
+		    (uintmax_t) row->reg.packets, (uintmax_t) row->reg.bytes);
 }
 
-static void
-ms_print_counters(struct sbuf *sb, const struct ms_stats *stats)
+static void ms_print_counters(struct sbuf *sb, const struct ms_stats *stats)
 {
 	unsigned dir, reason;
 
 	for (dir = 0; dir < MS_DIR__COUNT; dir++)
 		for (reason = 0; reason < MS_REASON__COUNT; reason++)
 			sbuf_printf(sb, "counter dir=%s reason=%s verdict=%s packets=%ju\n",
-			    dir == MS_DIR_INGRESS ? "ingress" : "egress",
-			    ms_reason_name(reason),
-			    ms_verdict_name(ms_reason_verdict(reason, dir)),
-			    (uintmax_t)stats->reason[dir][reason]);
+				    dir == MS_DIR_INGRESS ? "ingress" : "egress",
+				    ms_reason_name(reason),
+				    ms_verdict_name(ms_reason_verdict(reason, dir)),
+				    (uintmax_t) stats->reason[dir][reason]);
 }
 
-int
-ms_status_sysctl(SYSCTL_HANDLER_ARGS)
+int ms_status_sysctl(SYSCTL_HANDLER_ARGS)
 {
 	struct ms_snapshot snap = { 0 };
 	struct ms_stats *stats;

@@ -15,27 +15,26 @@
  */
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/epoch.h>
-#include <sys/conf.h>
-#include <machine/atomic.h>
 
-#include "ms_netmap.h"
+#include <machine/atomic.h>
+#include <sys/conf.h>
+#include <sys/epoch.h>
+
 #include "ms_fbsd.h"
+#include "ms_netmap.h"
 
 /* The frame as the core sees it: after netmap's virtio-net header, if any. */
-static void
-ms_frame(const struct nm_bdg_fwd *ft, const uint8_t **buf, uint32_t *len)
+static void ms_frame(const struct nm_bdg_fwd *ft, const uint8_t **buf, uint32_t *len)
 {
 	uint16_t offset = ft->ft_offset;
 
 	if (offset > ft->ft_len)
 		offset = ft->ft_len;
-	*buf = (const uint8_t *)ft->ft_buf + offset;
-	*len = (uint32_t)ft->ft_len - offset;
+	*buf = (const uint8_t *) ft->ft_buf + offset;
+	*len = (uint32_t) ft->ft_len - offset;
 }
 
-static bool
-ms_port_is_nic(const struct nm_bridge *b, u_int index)
+static bool ms_port_is_nic(const struct nm_bridge *b, u_int index)
 {
 	struct netmap_vp_adapter *vp;
 
@@ -50,8 +49,7 @@ ms_port_is_nic(const struct nm_bridge *b, u_int index)
  * egress asks for it on every frame; a stale cache is detected by looking at
  * the port itself, which is stable under the switch's read lock.
  */
-static uint32_t
-ms_nic_port(struct nm_bridge *b)
+static uint32_t ms_nic_port(struct nm_bridge *b)
 {
 	u_int cached = atomic_load_int(&ms_sw.nic_port);
 	u_int i;
@@ -74,32 +72,28 @@ ms_nic_port(struct nm_bridge *b)
  * ms_switch_open_up().  Every writer stores the same pointer, and the only
  * reader runs after the hooks are gone: an aligned pointer store suffices.
  */
-static void
-ms_note_bridge(struct nm_bridge *b)
+static void ms_note_bridge(struct nm_bridge *b)
 {
 	if (b != NULL && ms_sw.bridge != b)
 		ms_sw.bridge = b;
 }
 
-static uint32_t
-ms_host_port_of(struct netmap_vp_adapter *nic)
+static uint32_t ms_host_port_of(struct netmap_vp_adapter *nic)
 {
-	struct netmap_bwrap_adapter *bna = (struct netmap_bwrap_adapter *)nic;
+	struct netmap_bwrap_adapter *bna = (struct netmap_bwrap_adapter *) nic;
 
 	if (bna->host.na_bdg != nic->na_bdg)
 		return (NM_BDG_NOPORT); /* attached without its host stack */
-	return ((uint32_t)bna->host.bdg_port);
+	return ((uint32_t) bna->host.bdg_port);
 }
 
-static bool
-ms_port_is_host(const struct netmap_vp_adapter *vp)
+static bool ms_port_is_host(const struct netmap_vp_adapter *vp)
 {
 	return (!nm_is_bwrap(__DECONST(struct netmap_adapter *, &vp->up)) &&
-	    vp->up.na_hostvp == vp);
+		vp->up.na_hostvp == vp);
 }
 
-static uint32_t
-ms_ingress_port(struct netmap_vp_adapter *nic, struct ms_decision d)
+static uint32_t ms_ingress_port(struct netmap_vp_adapter *nic, struct ms_decision d)
 {
 	switch (d.verdict) {
 	case MS_VERDICT_PORT:
@@ -113,9 +107,8 @@ ms_ingress_port(struct netmap_vp_adapter *nic, struct ms_decision d)
 	}
 }
 
-uint32_t
-ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
-    struct netmap_vp_adapter *src, void *private_data)
+uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
+			  void *private_data)
 {
 	struct ms_core *core = private_data;
 	struct epoch_tracker et;
@@ -127,7 +120,7 @@ ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
 		/* The kernel stack is the authority for what it sends. */
 		struct netmap_bwrap_adapter *bna = src->up.na_private;
 
-		return ((uint32_t)bna->up.bdg_port);
+		return ((uint32_t) bna->up.bdg_port);
 	}
 	/*
 	 * An indirect buffer lives in the sender's memory: reading it here
@@ -149,7 +142,7 @@ ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
 	if (nm_is_bwrap(&src->up))
 		d = ms_ingress(core, buf, len);
 	else
-		d = ms_egress(core, buf, len, (uint16_t)src->bdg_port);
+		d = ms_egress(core, buf, len, (uint16_t) src->bdg_port);
 	critical_exit();
 	NET_EPOCH_EXIT(et);
 
@@ -165,12 +158,11 @@ ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring,
 	return (dst);
 }
 
-void
-ms_switch_dtor(const struct netmap_vp_adapter *vp)
+void ms_switch_dtor(const struct netmap_vp_adapter *vp)
 {
 	/* The switch's write lock is held: file references go to the task. */
 	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS)
-		ms_unbind_owner(ms_sw.core, (uint16_t)vp->bdg_port, ms_release_cookie, NULL);
+		ms_unbind_owner(ms_sw.core, (uint16_t) vp->bdg_port, ms_release_cookie, NULL);
 }
 
 /*
@@ -183,19 +175,18 @@ ms_switch_dtor(const struct netmap_vp_adapter *vp)
  * (Linux, which cannot see the ioctl's descriptor from config, accepts any
  * netmap descriptor of the caller open on that port.)
  */
-int
-ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
+int ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
 {
 	struct netmap_priv_d *priv = NULL;
 	struct netmap_vp_adapter *vp;
 	struct netmap_adapter *na;
 
-	if (devfs_get_cdevpriv((void **)&priv) != 0 || priv == NULL)
+	if (devfs_get_cdevpriv((void **) &priv) != 0 || priv == NULL)
 		return (EPERM);
 	na = priv->np_na;
-	if (na == NULL || nm_is_bwrap(na) || na->na_vp != (struct netmap_vp_adapter *)na)
+	if (na == NULL || nm_is_bwrap(na) || na->na_vp != (struct netmap_vp_adapter *) na)
 		return (EPERM);
-	vp = (struct netmap_vp_adapter *)na;
+	vp = (struct netmap_vp_adapter *) na;
 	if (vp->na_bdg == NULL || ms_port_is_host(vp) || vp->bdg_port < 0 ||
 	    vp->bdg_port >= NM_BDG_MAXPORTS)
 		return (EPERM);
@@ -203,7 +194,7 @@ ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
 	    strncmp(na->name, nifr_name, MS_NAME_MAX) != 0)
 		return (EPERM);
 	ms_note_bridge(vp->na_bdg);
-	*owner = (uint16_t)vp->bdg_port;
+	*owner = (uint16_t) vp->bdg_port;
 	return (0);
 }
 
@@ -213,19 +204,19 @@ ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
  * next load could not take it over.  It is opened up instead, as if vale-ctl
  * had made it (as the Linux module does).  Called after the hooks are gone.
  */
-void
-ms_switch_open_up(void)
+void ms_switch_open_up(void)
 {
 	struct nm_bridge *b = ms_sw.bridge;
 
 	if (b == NULL) {
 		printf("multistack: switch %s keeps ports this module never saw; it stays "
-		       "exclusive\n", ms_sw.name);
+		       "exclusive\n",
+		       ms_sw.name);
 		return;
 	}
 	BDG_WLOCK(b);
 	b->bdg_flags &= ~NM_BDG_EXCLUSIVE;
 	BDG_WUNLOCK(b);
 	printf("multistack: switch %s still has ports: left in place, no longer exclusive\n",
-	    ms_sw.name);
+	       ms_sw.name);
 }
