@@ -31,7 +31,7 @@ GROUPS = {
 }
 # Scenarios that need our module (the others exercise only the harness and netmap).
 NEEDS_MULTISTACK = {"load_unload", "reload", "ownership", "datapath", "churn", "udp_echo"}
-SCENARIO_TIMEOUT = {"core": 240.0, "netmap": 120.0}
+SCENARIO_TIMEOUT = {"core": 150.0, "netmap": 120.0}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,8 +66,9 @@ class Guests:
         programs = {
             "mstest": compile_static(sources, BUILD_DIR / f"mstest-{self.env.backend}", includes)
         }
-        if group == "netmap" and self.env.netmap is not None:
+        if self.env.netmap is not None:
             programs["vale-ctl"] = self.env.netmap.vale_ctl
+        if group == "netmap" and self.env.netmap is not None:
             echo = REPO / "tools" / "examples" / "udp_echo"
             if (REPO / "lib" / "include" / "multistack" / "ms_app.h").is_file():
                 programs["udp_echo"] = compile_static(

@@ -25,13 +25,24 @@ fail() {
 	echo "MSCHECK {\"check\": \"$(json_str "$1")\", \"ok\": false, \"detail\": \"$(json_str "${2:-}")\"}"
 }
 
+# _capture CMD...: runs CMD with its output shown as it comes (a hung command still shows how
+# far it got) and kept in $out; its status is in $rc.
+_capture() {
+	{
+		"$@" 2>&1
+		echo $? >/tmp/ms.rc
+	} | tee /tmp/ms.out
+	rc=$(cat /tmp/ms.rc)
+	out=$(tail -c 2000 /tmp/ms.out)
+}
+
 # check NAME CMD...: a check that holds when CMD succeeds.
 check() {
 	name=$1
 	shift
 	echo "+ $*"
-	if out=$("$@" 2>&1); then pass "$name" "$out"; else fail "$name" "status $?: $out"; fi
-	[ -n "$out" ] && echo "$out"
+	_capture "$@"
+	if [ "$rc" = 0 ]; then pass "$name" "$out"; else fail "$name" "status $rc: $out"; fi
 	return 0
 }
 
@@ -40,8 +51,8 @@ check_fails() {
 	name=$1
 	shift
 	echo "+ ! $*"
-	if out=$("$@" 2>&1); then fail "$name" "unexpectedly succeeded: $out"; else pass "$name" "$out"; fi
-	[ -n "$out" ] && echo "$out"
+	_capture "$@"
+	if [ "$rc" = 0 ]; then fail "$name" "unexpectedly succeeded: $out"; else pass "$name" "$out"; fi
 	return 0
 }
 
@@ -74,14 +85,15 @@ GUEST6=fd00::1
 
 # addresses_on_lo: the shared addresses, for scenarios without a NIC.
 addresses_on_lo() {
-	run ip addr add "$GUEST4/32" dev lo
-	run ip -6 addr add "$GUEST6/128" dev lo nodad
+	run ip addr replace "$GUEST4/32" dev lo
+	run ip -6 addr replace "$GUEST6/128" dev lo nodad
 }
 
 # nic_up: the NIC of valem: before multistack loads (a module's own switch takes no NIC).
 #   real netmap: veth0 (10.0.0.1, host stack) attached with vale-ctl -h, veth1 in netns peer;
 #   the double:  nothing here: the mstest process that sends frames attaches valem:veth0
 #                itself (NIC_ARG), since the double's NIC lives as long as its fd.
+# shellcheck disable=SC2034 # NIC_ARG is read by the scenarios that source this file
 nic_up() {
 	if [ "$NETMAP_BACKEND" = netmap ]; then
 		run ip link add veth0 type veth peer name veth1

@@ -7,13 +7,13 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "multistack/ms_uapi.h"
 #include "mstest.h"
+#include "multistack/ms_uapi.h"
 
 #ifndef IPPROTO_UDPLITE
 #define IPPROTO_UDPLITE 136
@@ -35,7 +35,7 @@ struct frames {
 
 struct nic {
 	struct mst_port *port; /* the double */
-	int packet_fd;         /* real netmap: AF_PACKET on the veth peer */
+	int packet_fd;	       /* real netmap: AF_PACKET on the veth peer */
 	struct sockaddr_ll ll;
 };
 
@@ -61,27 +61,29 @@ struct tuple {
 
 static void usage(void)
 {
-	fputs("usage: mstest OP... where OP is one of\n"
-	      "  sock FAMILY PROTO ADDR PORT     socket(), bind() (and listen() for tcp)\n"
-	      "  port NAME                       open a port; it becomes the current one\n"
-	      "  use NAME | close-port           switch to another open port; close the current one\n"
-	      "  close-sock | setuid UID | ready FILE | pause | sleep MS\n"
-	      "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
-	      "              [version=N] [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
-	      "              port's fd, naming PORT (default: that port) in the request\n"
-	      "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
-	      "  nic NAME [via=NETNS/IFNAME]     the double: attach NIC NAME with its host stack;\n"
-	      "                                  real netmap: frames 'from the NIC' enter at IFNAME\n"
-	      "  fromnic|fromhost|send FILE [expect=DST] [repeat=N]   send each frame of FILE from\n"
-	      "                                  the NIC, its host port, or the current port; DST is\n"
-	      "                                  drop, all, host, nic or a port (checked where the\n"
-	      "                                  backend reports destinations: the double)\n"
-	      "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port (real netmap)\n"
-	      "  sh COMMAND                      run COMMAND with system(); stop if it fails\n"
-	      "  churn N PORTNAME FAMILY PROTO ADDR PORT   open/bind/BIND/UNBIND/close cycles\n"
-	      "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
-	      "(2-byte little-endian length, bytes) records.\n",
-	      stderr);
+	fputs(
+	    "usage: mstest OP... where OP is one of\n"
+	    "  sock FAMILY PROTO ADDR PORT     socket(), bind() (and listen() for tcp)\n"
+	    "  port NAME                       open a port; it becomes the current one\n"
+	    "  use NAME | close-port           switch to another open port; close the current one\n"
+	    "  close-sock | setuid UID | ready FILE | pause | sleep MS\n"
+	    "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
+	    "              [version=N] [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
+	    "              port's fd, naming PORT (default: that port) in the request\n"
+	    "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
+	    "  nic NAME [via=NETNS/IFNAME]     the double: attach NIC NAME with its host stack;\n"
+	    "                                  real netmap: frames 'from the NIC' enter at IFNAME\n"
+	    "  fromnic|fromhost|send FILE [expect=DST] [repeat=N]   send each frame of FILE from\n"
+	    "                                  the NIC, its host port, or the current port; DST "
+	    "is\n"
+	    "                                  drop, all, host, nic or a port (checked where the\n"
+	    "                                  backend reports destinations: the double)\n"
+	    "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port (real netmap)\n"
+	    "  sh COMMAND                      run COMMAND with system(); stop if it fails\n"
+	    "  churn N PORTNAME FAMILY PROTO ADDR PORT   open/bind/BIND/UNBIND/close cycles\n"
+	    "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
+	    "(2-byte little-endian length, bytes) records.\n",
+	    stderr);
 	exit(2);
 }
 
@@ -132,9 +134,9 @@ static struct tuple parse_tuple(char **argv)
 	struct tuple t;
 
 	memset(&t, 0, sizeof(t));
-	t.family = (uint8_t)atoi(argv[0]);
+	t.family = (uint8_t) atoi(argv[0]);
 	t.proto = parse_proto(argv[1]);
-	t.port = (uint16_t)atoi(argv[3]);
+	t.port = (uint16_t) atoi(argv[3]);
 	t.wildcard = strcmp(argv[2], "*") == 0;
 	if (t.family != 4 && t.family != 6)
 		die("family is 4 or 6");
@@ -155,14 +157,14 @@ static int open_socket(const struct tuple *t)
 		type = SOCK_DCCP;
 	memset(&ss, 0, sizeof(ss));
 	if (t->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
 
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(t->port);
 		memcpy(&sin->sin_addr, t->addr, 4);
 		len = sizeof(*sin);
 	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
 
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(t->port);
@@ -177,7 +179,7 @@ static int open_socket(const struct tuple *t)
 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	if (bind(fd, (struct sockaddr *) &ss, len) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 1) < 0)) {
 		int err = errno;
 
@@ -224,15 +226,15 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 		char *v = strchr(argv[i], '=') + 1;
 
 		if (strncmp(argv[i], "fd=", 3) == 0)
-			req.fd = strcmp(v, "cur") == 0	  ? st->sock :
-				 strcmp(v, "search") == 0 ? MS_REQ_FD_SEARCH :
-							    atoi(v);
+			req.fd = strcmp(v, "cur") == 0	    ? st->sock
+				 : strcmp(v, "search") == 0 ? MS_REQ_FD_SEARCH
+							    : atoi(v);
 		else if (strncmp(argv[i], "flags=", 6) == 0)
-			req.flags = (uint32_t)strtoul(v, NULL, 0);
+			req.flags = (uint32_t) strtoul(v, NULL, 0);
 		else if (strncmp(argv[i], "reserved=", 9) == 0)
-			req.reserved[0] = (uint8_t)strtoul(v, NULL, 0);
+			req.reserved[0] = (uint8_t) strtoul(v, NULL, 0);
 		else if (strncmp(argv[i], "version=", 8) == 0)
-			req.version = (uint8_t)strtoul(v, NULL, 0);
+			req.version = (uint8_t) strtoul(v, NULL, 0);
 		else if (strncmp(argv[i], "expect=", 7) == 0)
 			expect = parse_errno(v);
 		else if (strncmp(argv[i], "as=", 3) == 0)
@@ -244,18 +246,24 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 	}
 	need_port(st);
 	err = mst_port_config(st->port, &req, as);
-	printf("%s %s %s %s %s fd=%d on %s: %s", cmd == MS_CMD_BIND ? "BIND" : cmd == MS_CMD_UNBIND ? "UNBIND" : "QUERY",
-	       argv[0], argv[1], argv[2], argv[3], req.fd, as ? as : st->port_name, errno_name(err));
+	printf("%s %s %s %s %s fd=%d on %s: %s",
+	       cmd == MS_CMD_BIND     ? "BIND"
+	       : cmd == MS_CMD_UNBIND ? "UNBIND"
+				      : "QUERY",
+	       argv[0], argv[1], argv[2], argv[3], req.fd, as ? as : st->port_name,
+	       errno_name(err));
 	if (cmd == MS_CMD_QUERY && err == 0)
 		printf(" flags=%u owner=%s pid=%u packets=%llu", req.out_flags, req.out_owner_port,
-		       req.out_owner_pid, (unsigned long long)req.out_packets);
+		       req.out_owner_pid, (unsigned long long) req.out_packets);
 	printf("\n");
 	if (err != expect) {
-		fprintf(stderr, "mstest: expected %s, got %s\n", errno_name(expect), errno_name(err));
+		fprintf(stderr, "mstest: expected %s, got %s\n", errno_name(expect),
+			errno_name(err));
 		exit(1);
 	}
-	if (expect_flags >= 0 && (long)req.out_flags != expect_flags) {
-		fprintf(stderr, "mstest: expected flags %ld, got %u\n", expect_flags, req.out_flags);
+	if (expect_flags >= 0 && (long) req.out_flags != expect_flags) {
+		fprintf(stderr, "mstest: expected flags %ld, got %u\n", expect_flags,
+			req.out_flags);
 		exit(1);
 	}
 	return i;
@@ -269,10 +277,10 @@ static struct frames read_frames(const char *path)
 
 	if (fp == NULL || fstat(fileno(fp), &sb) < 0)
 		die("cannot open frames file");
-	f.buf = malloc((size_t)sb.st_size + 1);
-	if (f.buf == NULL || fread(f.buf, 1, (size_t)sb.st_size, fp) != (size_t)sb.st_size)
+	f.buf = malloc((size_t) sb.st_size + 1);
+	if (f.buf == NULL || fread(f.buf, 1, (size_t) sb.st_size, fp) != (size_t) sb.st_size)
 		die("cannot read frames file");
-	f.len = (size_t)sb.st_size;
+	f.len = (size_t) sb.st_size;
 	fclose(fp);
 	return f;
 }
@@ -284,7 +292,7 @@ static unsigned each_frame(const struct frames *f, int (*fn)(const uint8_t *, si
 	unsigned n = 0;
 
 	for (size_t off = 0; off + 2 <= f->len;) {
-		size_t len = f->buf[off] | (size_t)f->buf[off + 1] << 8;
+		size_t len = f->buf[off] | (size_t) f->buf[off + 1] << 8;
 
 		off += 2;
 		if (off + len > f->len)
@@ -316,7 +324,7 @@ static int open_packet_socket(const char *netns, const char *ifname, struct sock
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
 	memset(ll, 0, sizeof(*ll));
 	ll->sll_family = AF_PACKET;
-	ll->sll_ifindex = (int)if_nametoindex(ifname);
+	ll->sll_ifindex = (int) if_nametoindex(ifname);
 	if (fd < 0 || ll->sll_ifindex == 0)
 		die("cannot open a packet socket on the NIC's peer");
 	if (self >= 0) {
@@ -341,8 +349,8 @@ static int dst_matches(const char *want, const char *got, const char *nic_name)
 		return strcmp(got, "*") == 0;
 	if (strcmp(want, "host") == 0) {
 		snprintf(host, sizeof(host), "%s^", nic_name);
-		return strcmp(got, host) == 0 || (colon && strchr(host, ':') &&
-						  strcmp(colon, strchr(host, ':')) == 0);
+		return strcmp(got, host) == 0 ||
+		       (colon && strchr(host, ':') && strcmp(colon, strchr(host, ':')) == 0);
 	}
 	if (strcmp(want, "nic") == 0)
 		want = nic_name;
@@ -367,7 +375,7 @@ static int send_one(const uint8_t *frame, size_t len, void *arg)
 	int err;
 
 	if (s->nic != NULL && s->nic->port == NULL) {
-		if (sendto(s->nic->packet_fd, frame, len, 0, (struct sockaddr *)&s->nic->ll,
+		if (sendto(s->nic->packet_fd, frame, len, 0, (struct sockaddr *) &s->nic->ll,
 			   sizeof(s->nic->ll)) < 0) {
 			perror("mstest: sendto");
 			return -1;
@@ -403,7 +411,7 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 		if (strncmp(argv[i], "expect=", 7) == 0)
 			s.expect = argv[i] + 7;
 		else if (strncmp(argv[i], "repeat=", 7) == 0)
-			repeat = (unsigned)atoi(argv[i] + 7);
+			repeat = (unsigned) atoi(argv[i] + 7);
 		else
 			usage();
 	}
@@ -414,7 +422,8 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 		if (st->nic.port == NULL && st->nic.packet_fd < 0)
 			die("no NIC: use 'nic NAME via=NETNS/IFNAME' first");
 		if (strcmp(op, "fromhost") == 0 && st->nic.port == NULL) {
-			printf("%s %s: only the double can send from the host port; skipped\n", op, argv[0]);
+			printf("%s %s: only the double can send from the host port; skipped\n", op,
+			       argv[0]);
 			return i;
 		}
 		s.nic = &st->nic;
@@ -448,7 +457,8 @@ static void churn(unsigned n, const char *port_name, char **targs)
 			fill_req(&req, MS_CMD_UNBIND, &t, fd);
 			err = mst_port_config(port, &req, NULL);
 		}
-		if (err == 0 && (i & 1)) { /* every other cycle, leave one for close() to clean up */
+		if (err == 0 &&
+		    (i & 1)) { /* every other cycle, leave one for close() to clean up */
 			fill_req(&req, MS_CMD_BIND, &t, fd);
 			err = mst_port_config(port, &req, NULL);
 		}
@@ -469,7 +479,7 @@ static void churn(unsigned n, const char *port_name, char **targs)
 
 static void print_frame(const uint8_t *frame, size_t len, void *arg)
 {
-	(void)arg;
+	(void) arg;
 	printf("  rx %zu bytes:", len);
 	for (size_t i = 0; i < len && i < 48; i++)
 		printf(" %02x", frame[i]);
@@ -478,7 +488,9 @@ static void print_frame(const uint8_t *frame, size_t len, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct state st = { .sock = -1, .port_name = "", .nic = { .packet_fd = -1 }, .nic_name = "" };
+	struct state st = {
+		.sock = -1, .port_name = "", .nic = { .packet_fd = -1 }, .nic_name = ""
+	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -512,14 +524,16 @@ int main(int argc, char **argv)
 			st.port_name = st.port_names[slot] = argv[i++];
 			st.port = st.ports[slot] = mst_port_open(st.port_name);
 			if (st.port == NULL) {
-				fprintf(stderr, "mstest: open port %s: %s\n", st.port_name, strerror(errno));
+				fprintf(stderr, "mstest: open port %s: %s\n", st.port_name,
+					strerror(errno));
 				return 1;
 			}
 			printf("port %s open\n", st.port_name);
 		} else if (strcmp(op, "use") == 0 && left >= 1) {
 			int slot = 0;
 
-			while (slot < MAX_PORTS && !(st.ports[slot] && strcmp(st.port_names[slot], argv[i]) == 0))
+			while (slot < MAX_PORTS &&
+			       !(st.ports[slot] && strcmp(st.port_names[slot], argv[i]) == 0))
 				slot++;
 			if (slot == MAX_PORTS)
 				die("use: no such open port");
@@ -536,15 +550,17 @@ int main(int argc, char **argv)
 			st.port = NULL;
 		} else if ((strcmp(op, "bind") == 0 || strcmp(op, "unbind") == 0 ||
 			    strcmp(op, "query") == 0)) {
-			uint8_t cmd = op[0] == 'b' ? MS_CMD_BIND : op[0] == 'u' ? MS_CMD_UNBIND : MS_CMD_QUERY;
+			uint8_t cmd = op[0] == 'b'   ? MS_CMD_BIND
+				      : op[0] == 'u' ? MS_CMD_UNBIND
+						     : MS_CMD_QUERY;
 
 			i += op_request(&st, cmd, argc - i, argv + i);
 		} else if (strcmp(op, "setuid") == 0 && left >= 1) {
-			uid_t uid = (uid_t)atoi(argv[i++]);
+			uid_t uid = (uid_t) atoi(argv[i++]);
 
 			if (setgid(uid) < 0 || setuid(uid) < 0)
 				die("setuid");
-			printf("now uid %u\n", (unsigned)getuid());
+			printf("now uid %u\n", (unsigned) getuid());
 		} else if (strcmp(op, "ready") == 0 && left >= 1) {
 			int fd = open(argv[i++], O_CREAT | O_WRONLY, 0644);
 
@@ -554,9 +570,11 @@ int main(int argc, char **argv)
 			for (;;)
 				pause();
 		} else if (strcmp(op, "sleep") == 0 && left >= 1) {
-			usleep((useconds_t)atoi(argv[i++]) * 1000);
+			usleep((useconds_t) atoi(argv[i++]) * 1000);
 		} else if (strcmp(op, "nic") == 0 && left >= 1) {
-			const char *via = left >= 2 && strncmp(argv[i + 1], "via=", 4) == 0 ? argv[i + 1] + 4 : "";
+			const char *via = left >= 2 && strncmp(argv[i + 1], "via=", 4) == 0
+					      ? argv[i + 1] + 4
+					      : "";
 
 			st.nic_name = argv[i];
 			st.nic.port = mst_nic_open(st.nic_name);
@@ -565,16 +583,20 @@ int main(int argc, char **argv)
 			} else if (errno == EOPNOTSUPP && strchr(via, '/') != NULL) {
 				char netns[64];
 
-				snprintf(netns, sizeof(netns), "%.*s", (int)(strchr(via, '/') - via), via);
-				st.nic.packet_fd = open_packet_socket(netns, strchr(via, '/') + 1, &st.nic.ll);
+				snprintf(netns, sizeof(netns), "%.*s",
+					 (int) (strchr(via, '/') - via), via);
+				st.nic.packet_fd =
+				    open_packet_socket(netns, strchr(via, '/') + 1, &st.nic.ll);
 				printf("NIC %s: frames enter through %s\n", st.nic_name, via);
 			} else {
-				fprintf(stderr, "mstest: NIC %s: %s\n", st.nic_name, strerror(errno));
+				fprintf(stderr, "mstest: NIC %s: %s\n", st.nic_name,
+					strerror(errno));
 				return 1;
 			}
 			i += via[0] ? 2 : 1;
 		} else if ((strcmp(op, "fromnic") == 0 || strcmp(op, "fromhost") == 0 ||
-			    strcmp(op, "send") == 0) && left >= 1) {
+			    strcmp(op, "send") == 0) &&
+			   left >= 1) {
 			i += op_send(&st, op, left, argv + i);
 		} else if (strcmp(op, "sh") == 0 && left >= 1) {
 			int rc;
@@ -594,8 +616,8 @@ int main(int argc, char **argv)
 			n = mst_port_recv(st.port, timeout, print_frame, NULL);
 			i += 2;
 			if (n < 0) {
-				printf("recv on %s: the %s backend has no rings; skipped\n", st.port_name,
-				       mst_backend);
+				printf("recv on %s: the %s backend has no rings; skipped\n",
+				       st.port_name, mst_backend);
 				continue;
 			}
 			printf("received %d frames on %s\n", n, st.port_name);
@@ -605,7 +627,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		} else if (strcmp(op, "churn") == 0 && left >= 6) {
-			churn((unsigned)atoi(argv[i]), argv[i + 1], argv + i + 2);
+			churn((unsigned) atoi(argv[i]), argv[i + 1], argv + i + 2);
 			i += 6;
 		} else {
 			usage();

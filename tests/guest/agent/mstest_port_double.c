@@ -10,10 +10,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <net/netmap_legacy.h>
-#include "netmap_double_uapi.h"
-#include "multistack/ms_uapi.h"
 #include "mstest.h"
+#include "multistack/ms_uapi.h"
+#include "netmap_double_uapi.h"
+#include <net/netmap_legacy.h>
 
 const char mst_backend[] = "double";
 
@@ -69,7 +69,7 @@ int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as)
 
 	_Static_assert(sizeof(*req) == sizeof(ifr.data), "ms_req fills nm_ifreq's data");
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int)sizeof(ifr.nifr_name) - 1,
+	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int) sizeof(ifr.nifr_name) - 1,
 		 as ? as : port->name);
 	memcpy(ifr.data, req, sizeof(*req));
 	if (ioctl(port->fd, NIOCCONFIG, &ifr) < 0)
@@ -87,18 +87,18 @@ int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from
 	if (len > sizeof(req.frame))
 		return EMSGSIZE;
 	memset(&req, 0, sizeof(req));
-	req.len = (uint32_t)len;
+	req.len = (uint32_t) len;
 	req.from_host = from_host ? 1 : 0;
 	memcpy(req.frame, frame, len);
 	if (ioctl(port->fd, NMD_IOC_INJECT, &req) < 0)
 		return errno;
-	snprintf(dst, MST_NAME_LEN, "%.*s", (int)sizeof(req.dst_name), req.dst_name);
+	snprintf(dst, MST_NAME_LEN, "%.*s", (int) sizeof(req.dst_name), req.dst_name);
 	return 0;
 }
 
 int mst_port_recv(struct mst_port *port, int timeout_ms,
 		  void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg)
 {
-	(void)port, (void)timeout_ms, (void)fn, (void)arg;
+	(void) port, (void) timeout_ms, (void) fn, (void) arg;
 	return -1; /* the double has no rings: its INJECT reports the destination instead */
 }

@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* mstest's ports on real netmap: the plain NIOCCTRL interface, no libnetmap, so it links statically. */
+/* mstest's ports on real netmap: plain NIOCCTRL, no libnetmap, so that it links statically. */
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <net/if.h>
+
+/* netmap's headers need the ones above */
 #include <net/netmap.h>
 #include <net/netmap_legacy.h>
 #include <net/netmap_user.h>
 
-#include "multistack/ms_uapi.h"
 #include "mstest.h"
+#include "multistack/ms_uapi.h"
 
 const char mst_backend[] = "netmap";
 
@@ -46,7 +48,7 @@ struct mst_port *mst_port_open(const char *name)
 	hdr.nr_reqtype = NETMAP_REQ_REGISTER;
 	strncpy(hdr.nr_name, name, sizeof(hdr.nr_name) - 1);
 	strncpy(port->name, name, sizeof(port->name) - 1);
-	hdr.nr_body = (uintptr_t)&reg;
+	hdr.nr_body = (uintptr_t) &reg;
 	reg.nr_mode = NR_REG_ALL_NIC;
 	if (ioctl(port->fd, NIOCCTRL, &hdr) < 0)
 		goto fail;
@@ -67,7 +69,7 @@ fail:
 
 struct mst_port *mst_nic_open(const char *name)
 {
-	(void)name;
+	(void) name;
 	errno = EOPNOTSUPP; /* attach a NIC with vale-ctl -h */
 	return NULL;
 }
@@ -87,7 +89,8 @@ int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as)
 
 	_Static_assert(sizeof(*req) == sizeof(ifr.data), "ms_req fills nm_ifreq's data");
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int)sizeof(ifr.nifr_name) - 1, as ? as : port->name);
+	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int) sizeof(ifr.nifr_name) - 1,
+		 as ? as : port->name);
 	memcpy(ifr.data, req, sizeof(*req));
 	if (ioctl(port->fd, NIOCCONFIG, &ifr) < 0)
 		return errno;
@@ -111,7 +114,7 @@ int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from
 		return ENOSPC;
 	slot = &ring->slot[ring->head];
 	memcpy(NETMAP_BUF(ring, slot->buf_idx), frame, len);
-	slot->len = (uint16_t)len;
+	slot->len = (uint16_t) len;
 	ring->head = ring->cur = nm_ring_next(ring, ring->head);
 	return ioctl(port->fd, NIOCTXSYNC, NULL) < 0 ? errno : 0;
 }
@@ -130,8 +133,8 @@ int mst_port_recv(struct mst_port *port, int timeout_ms,
 				struct netmap_slot *slot = &ring->slot[ring->head];
 
 				if (fn != NULL)
-					fn((const uint8_t *)NETMAP_BUF(ring, slot->buf_idx), slot->len,
-					   arg);
+					fn((const uint8_t *) NETMAP_BUF(ring, slot->buf_idx),
+					   slot->len, arg);
 				count++;
 				ring->head = ring->cur = nm_ring_next(ring, ring->head);
 			}

@@ -5,6 +5,7 @@
 #   [ VALE switch valem: ]   <- multistack takes it over at load, gives it back at unload
 #
 # No frames flow.  Any WARN, BUG or lockdep report in the kernel log fails the scenario.
+# shellcheck source=tests/guest/agent/lib.sh
 . /ms/lib.sh
 A4=$GUEST4
 
@@ -24,15 +25,16 @@ check "multistack unloads" rmmod multistack
 
 check "multistack loads" insmod "$MS_KO/multistack.ko"
 run chmod 666 /dev/netmap
-if bg owner mstest port valem:vp0 sock 4 udp $A4 7000 bind 4 udp $A4 7000 expect=OK close-sock \
-	sock 6 tcp $GUEST6 8080 bind 6 tcp $GUEST6 8080 expect=OK close-sock \
+if bg owner mstest port valem:vp0 sock 4 udp "$A4" 7000 bind 4 udp "$A4" 7000 expect=OK close-sock \
+	sock 6 tcp "$GUEST6" 8080 bind 6 tcp "$GUEST6" 8080 expect=OK close-sock \
 	ready /tmp/owner.ready pause; then
 	run cat /proc/net/multistack
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	check "two registrations are active" sh -c '[ "$(grep -c "^reg " /proc/net/multistack)" = 2 ]'
 	data refcount_with_registrations "$(mod_refcount multistack)"
 	check "multistack unloads with registrations active" rmmod multistack
 	check "the pinned sockets are let go: the ports can be bound again" \
-		mstest sock 4 udp $A4 7000 sock 6 tcp $GUEST6 8080
+		mstest sock 4 udp "$A4" 7000 sock 6 tcp "$GUEST6" 8080
 	stop "$BG_PID"
 else
 	fail "start a process with registrations"

@@ -8,6 +8,7 @@
 #
 # netmap.ko loads, veth0 joins valem: with its host stack, and ping from the peer
 # namespace crosses the switch to the kernel stack and back; then everything unloads.
+# shellcheck source=tests/guest/agent/lib.sh
 . /ms/lib.sh
 
 check "netmap loads" insmod "$MS_KO/netmap.ko"

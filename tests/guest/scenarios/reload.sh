@@ -6,6 +6,7 @@
 #
 # The switch cannot be destroyed at unload while vp0 is on it; the next load must still be
 # able to serve it, both while A holds vp0 and after A has gone.
+# shellcheck source=tests/guest/agent/lib.sh
 . /ms/lib.sh
 A4=$GUEST4
 
@@ -13,7 +14,7 @@ addresses_on_lo
 check "netmap loads" insmod "$MS_KO/netmap.ko"
 check "multistack loads" insmod "$MS_KO/multistack.ko"
 run chmod 666 /dev/netmap
-if bg owner mstest port valem:vp0 sock 4 udp $A4 7000 bind 4 udp $A4 7000 expect=OK close-sock \
+if bg owner mstest port valem:vp0 sock 4 udp "$A4" 7000 bind 4 udp "$A4" 7000 expect=OK close-sock \
 	ready /tmp/owner.ready pause; then
 	check "multistack unloads with a registration active" rmmod multistack
 	check "multistack loads again while the old owner still holds its port" \

@@ -1,0 +1,23 @@
+"""Data path: frames from the NIC and from stacks, by tuple, ARP/ND, ICMP errors, fragments."""
+
+import pytest
+from guestlib.console import assert_passed
+
+pytestmark = pytest.mark.guest
+
+
+@pytest.mark.scenario("datapath")
+def test_datapath(scenario):
+    assert_passed(scenario)
+    names = {c["check"] for c in scenario.checks}
+    for expected in (
+        "udp4_hit: ingress tuple_hit to port",
+        "udp4_wild: ingress wildcard_hit to port",
+        "arp: ingress arp to all",
+        "nd: ingress nd to all",
+        "icmp_err_hit: ingress icmp_error_hit to port",
+        "frag_hit: ingress frag_hit to port",
+        "truncated_l2: ingress truncated_l2 to host",
+        "egress_not_owner: egress not_owner drop",
+    ):
+        assert expected in names, f"check {expected!r} did not run"
