@@ -164,7 +164,7 @@ static struct ms_decision ingress_one(struct ms_core *core, const struct ms_tabl
 }
 
 /* Everything but the common case, kept out of line so the fast path stays small. */
-static __attribute__((noinline, cold)) struct ms_decision
+static __attribute__((__noinline__, __cold__)) struct ms_decision
 ingress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
@@ -288,7 +288,7 @@ static struct ms_decision egress_one(struct ms_core *core, const struct ms_table
 	return d;
 }
 
-static __attribute__((noinline, cold)) struct ms_decision
+static __attribute__((__noinline__, __cold__)) struct ms_decision
 egress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len, uint16_t src_owner)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
