@@ -10,7 +10,7 @@
 #define MS_LOAD_ACQUIRE(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define MS_STORE(p, v)	       __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define MS_STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define MS_ALWAYS_INLINE       inline __attribute__((always_inline))
+#define MS_ALWAYS_INLINE       inline __attribute__((__always_inline__))
 #define MS_LIKELY(x)	       __builtin_expect(!!(x), 1)
 #define MS_UNLIKELY(x)	       __builtin_expect(!!(x), 0)
 #define MS_PREFETCH(p)	       __builtin_prefetch((p))
