@@ -1,15 +1,53 @@
-"""`nox -s tests`: C unit tests (plain and sanitized), then every pytest suite."""
+"""`nox -s tests`: C unit tests (plain, sanitized), the module for the guest, then pytest."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
-from buildsys import userspace
+from buildsys import linux, userspace
 from buildsys.paths import ROOT
+
+DOUBLE = ROOT / "tests" / "netmap_double"
+
+
+def guest_kernel_release() -> str | None:
+    """The newest Debian kernel with an image to boot, its modules and its headers."""
+    releases = [
+        p.name.removeprefix("vmlinuz-")
+        for p in Path("/boot").glob("vmlinuz-*")
+        if (Path("/lib/modules") / p.name.removeprefix("vmlinuz-") / "build").is_dir()
+    ]
+    return sorted(releases)[-1] if releases else None
+
+
+def build_module_for_guest(session: nox.Session) -> None:
+    """Builds multistack.ko against the netmap test double for the kernel the guest boots.
+
+    Real upstream netmap is used instead when NSRC (and NBUILD) are set, as for build-linux.
+    """
+    release = guest_kernel_release()
+    if release is None:
+        session.warn("no Debian kernel image with headers: the guest tests will skip")
+        return
+    ksrc = Path("/lib/modules") / release / "build"
+    nsrc = Path(os.environ["NSRC"]) if "NSRC" in os.environ else DOUBLE
+    nbuild = Path(os.environ["NBUILD"]) if "NBUILD" in os.environ else None
+    request = linux.Request(
+        ksrc=ksrc, nsrc=nsrc.resolve(), nbuild=nbuild, out=None, vm=None, rest=()
+    )
+    try:
+        result = linux.build(request)
+    except linux.BuildError as err:
+        session.error(str(err))
+    session.log(f"built {result.module} against {nsrc} for the guest kernel {release}")
 
 
 def run_tests(session: nox.Session, posargs: list[str]) -> None:
     for variant in ("user", "asan"):
         builddir = userspace.build(session, variant)
         userspace.meson_test(session, builddir)
+    build_module_for_guest(session)
     session.run("pytest", *(posargs or [str(ROOT / "tests")]), external=True)
