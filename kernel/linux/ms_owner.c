@@ -2,6 +2,7 @@
 /* The glue's record of one registration: who made it, and the socket it pins. */
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
