@@ -63,17 +63,18 @@ class Guests:
             double = REPO / "tests" / "netmap_double"
             includes += [double / "sys", double / "include"]
         sources = [agent / "mstest.c", agent / f"mstest_port_{self.env.backend}.c"]
-        programs = {
-            "mstest": compile_static(sources, BUILD_DIR / f"mstest-{self.env.backend}", includes)
-        }
+        out = BUILD_DIR / f"mstest-{self.env.backend}"
+        programs = {"mstest": compile_static(sources, out, includes, [agent / "mstest.h"])}
         if self.env.netmap is not None:
             programs["vale-ctl"] = self.env.netmap.vale_ctl
         if group == "netmap" and self.env.netmap is not None:
-            echo = REPO / "tools" / "examples" / "udp_echo"
-            if (REPO / "lib" / "include" / "multistack" / "ms_app.h").is_file():
-                programs["udp_echo"] = compile_static(
-                    sorted(echo.glob("*.c")), BUILD_DIR / "udp_echo", includes
-                )
+            programs["udp_echo"] = compile_static(
+                [REPO / "tools" / "examples" / "udp_echo" / "udp_echo.c"],
+                BUILD_DIR / "udp_echo",
+                includes,
+                headers=[REPO / "lib" / "include" / "multistack" / "ms_app.h"],
+                libs=[self.env.netmap.libnetmap],
+            )
         return programs
 
     def result(self, scenario: str) -> tuple[ScenarioResult | None, runner.Outcome]:

@@ -9,7 +9,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,13 +76,16 @@ static void usage(void)
 	    "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
 	    "  nic NAME [via=NETNS/IFNAME]     the double: attach NIC NAME with its host stack;\n"
 	    "                                  real netmap: frames 'from the NIC' enter at IFNAME\n"
-	    "  fromnic|fromhost|send FILE [expect=DST] [repeat=N]   send each frame of FILE from\n"
-	    "                                  the NIC, its host port, or the current port; DST "
-	    "is\n"
-	    "                                  drop, all, host, nic or a port (checked where the\n"
-	    "                                  backend reports destinations: the double)\n"
+	    "  fromnic|fromhost|send FILE [expect=DST] [repeat=N] [pace=US]\n"
+	    "                                  send each frame of FILE from the NIC, its host\n"
+	    "                                  port, or the current port, pausing US us after\n"
+	    "                                  each round; DST is drop, all, host, nic or a port\n"
+	    "                                  (checked where the backend reports destinations)\n"
 	    "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port (real netmap)\n"
 	    "  sh COMMAND                      run COMMAND with system(); stop if it fails\n"
+	    "  ask ADDR PORT MSG TIMEOUT_MS    send MSG over UDP, expect it echoed back\n"
+	    "  kecho N                         answer N datagrams on the current socket\n"
+	    "  offloads-off IFNAME             turn off checksum and segmentation offloads\n"
 	    "  churn N PORTNAME FAMILY PROTO ADDR PORT   open/bind/BIND/UNBIND/close cycles\n"
 	    "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
 	    "(2-byte little-endian length, bytes) records.\n",
@@ -403,6 +409,7 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 	struct sender s = { .nic_name = st->nic_name };
 	unsigned repeat = 1;
 	struct frames f;
+	int pace_us = 0;
 	int i = 1;
 
 	if (argc < 1)
@@ -412,6 +419,8 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 			s.expect = argv[i] + 7;
 		else if (strncmp(argv[i], "repeat=", 7) == 0)
 			repeat = (unsigned) atoi(argv[i] + 7);
+		else if (strncmp(argv[i], "pace=", 5) == 0)
+			pace_us = atoi(argv[i] + 5);
 		else
 			usage();
 	}
@@ -430,8 +439,11 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 		s.from_host = strcmp(op, "fromhost") == 0;
 	}
 	f = read_frames(argv[0]);
-	for (unsigned r = 0; r < repeat; r++)
+	for (unsigned r = 0; r < repeat; r++) {
 		each_frame(&f, send_one, &s);
+		if (pace_us > 0)
+			usleep((useconds_t) pace_us);
+	}
 	free(f.buf);
 	printf("%s %s: %u frames%s%s, %u elsewhere\n", op, argv[0], s.sent,
 	       s.expect ? " expected at " : "", s.expect ? s.expect : "", s.mismatches);
@@ -475,6 +487,81 @@ static void churn(unsigned n, const char *port_name, char **targs)
 		}
 	}
 	printf("churn: %u cycles on %s\n", n, port_name);
+}
+
+/* Sends msg in a UDP datagram to addr:port and waits for the same bytes back. */
+static int ask(const char *addr, uint16_t port, const char *msg, int timeout_ms)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	char buf[512];
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+
+	if (fd < 0 || inet_pton(AF_INET, addr, &to.sin_addr) != 1)
+		die("ask: bad address");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/*
+	 * No UDP checksum: a veth peer leaves it to an offload that never happens once netmap's
+	 * generic adapter copies the frame, and the receiver would drop the datagram.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one));
+	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *) &to, sizeof(to)) < 0)
+		die("ask: sendto");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n < 0) {
+		printf("ask %s:%u: no answer within %d ms\n", addr, port, timeout_ms);
+		return 1;
+	}
+	buf[n] = '\0';
+	printf("ask %s:%u: sent '%s', got '%s'\n", addr, port, msg, buf);
+	return strcmp(buf, msg) != 0;
+}
+
+/* Answers count datagrams on the current socket (a kernel UDP echo), then returns. */
+static void kernel_echo(struct state *st, unsigned count)
+{
+	char buf[512];
+
+	if (st->sock < 0)
+		die("kecho: no current socket: use 'sock' first");
+	for (unsigned i = 0; i < count; i++) {
+		struct sockaddr_storage from;
+		socklen_t len = sizeof(from);
+		ssize_t n =
+		    recvfrom(st->sock, buf, sizeof(buf), 0, (struct sockaddr *) &from, &len);
+
+		if (n < 0 ||
+		    sendto(st->sock, buf, (size_t) n, 0, (struct sockaddr *) &from, len) < 0)
+			die("kecho: recvfrom/sendto");
+	}
+	printf("kecho: answered %u datagrams\n", count);
+}
+
+/*
+ * Turns off checksum and segmentation offloads on ifname, as netmap's host-stack ports
+ * need: a frame copied through the switch never gets the checksum an offload would add.
+ */
+static void offloads_off(const char *ifname)
+{
+	static const uint32_t cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_SRXCSUM, ETHTOOL_STSO,
+					 ETHTOOL_SGSO, ETHTOOL_SGRO };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct ethtool_value ev = { .cmd = cmds[i], .data = 0 };
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ifr.ifr_data = (void *) &ev;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+			printf("offloads of %s: command %#x: %s\n", ifname, cmds[i],
+			       strerror(errno));
+	}
+	close(fd);
+	printf("offloads of %s turned off\n", ifname);
 }
 
 static void print_frame(const uint8_t *frame, size_t len, void *arg)
@@ -626,6 +713,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mstest: wanted %s frames\n", want);
 				return 1;
 			}
+		} else if (strcmp(op, "ask") == 0 && left >= 4) {
+			if (ask(argv[i], (uint16_t) atoi(argv[i + 1]), argv[i + 2],
+				atoi(argv[i + 3])) != 0)
+				return 1;
+			i += 4;
+		} else if (strcmp(op, "kecho") == 0 && left >= 1) {
+			kernel_echo(&st, (unsigned) atoi(argv[i++]));
+		} else if (strcmp(op, "offloads-off") == 0 && left >= 1) {
+			offloads_off(argv[i++]);
 		} else if (strcmp(op, "churn") == 0 && left >= 6) {
 			churn((unsigned) atoi(argv[i]), argv[i + 1], argv + i + 2);
 			i += 6;

@@ -3,7 +3,8 @@
 Every path can be overridden from the environment, so the same scenarios run
 against the netmap test double in CI and against a real netmap build:
 
-    MS_GUEST_KREL   kernel release to boot (default: the newest with an image and modules)
+    MS_GUEST_KREL   kernel release to boot (default: the one the modules under test were
+                    built for, from their vermagic; else the newest with an image and modules)
     MULTISTACK_KO   default out/linux/<release>/multistack.ko
     NSRC, NBUILD    a netmap source tree and its build directory (NBUILD defaults to NSRC/LINUX)
     NETMAP_KO       default NBUILD/netmap.ko when NSRC or NBUILD is set, else the test double
@@ -21,13 +22,38 @@ BUILD_DIR = REPO / "build" / "guest"
 GUEST_DIR = REPO / "tests" / "guest"
 
 
-def _newest_release() -> str | None:
-    releases = [
-        p.name.removeprefix("vmlinuz-")
-        for p in Path("/boot").glob("vmlinuz-*")
-        if (Path("/lib/modules") / p.name.removeprefix("vmlinuz-") / "modules.dep").is_file()
-    ]
-    return sorted(releases)[-1] if releases else None
+def _bootable(release: str) -> bool:
+    return (Path("/boot") / f"vmlinuz-{release}").is_file() and (
+        Path("/lib/modules") / release / "modules.dep"
+    ).is_file()
+
+
+def module_release(ko: Path) -> str | None:
+    """The kernel release a module was built for (its vermagic), or None."""
+    try:
+        data = ko.read_bytes()
+    except OSError:
+        return None
+    start = data.find(b"vermagic=")
+    if start < 0:
+        return None
+    end = data.find(b"\0", start)
+    return data[start + len(b"vermagic=") : end].decode(errors="replace").split(" ")[0] or None
+
+
+def _pick_release(nbuild: Path | None) -> str | None:
+    """The release the modules under test were built for, else the newest bootable one."""
+    candidates = [os.environ.get("MULTISTACK_KO"), os.environ.get("NETMAP_KO")]
+    if nbuild is not None:
+        candidates.append(str(nbuild / "netmap.ko"))
+    candidates += sorted(map(str, (REPO / "out" / "linux").glob("*/multistack.ko")), reverse=True)
+    for ko in filter(None, candidates):
+        release = module_release(Path(ko))
+        if release is not None and _bootable(release):
+            return release
+    releases = [p.name.removeprefix("vmlinuz-") for p in Path("/boot").glob("vmlinuz-*")]
+    bootable = sorted(r for r in releases if _bootable(r))
+    return bootable[-1] if bootable else None
 
 
 @dataclass(frozen=True)
@@ -65,7 +91,6 @@ class GuestEnv:
     @classmethod
     def from_environ(cls) -> GuestEnv:
         qemu = shutil.which("qemu-system-x86_64")
-        release = os.environ.get("MS_GUEST_KREL") or _newest_release()
         nsrc = os.environ.get("NSRC")
         nbuild = os.environ.get("NBUILD")
         netmap = None
@@ -73,6 +98,7 @@ class GuestEnv:
             src = Path(nsrc) if nsrc else Path(nbuild or "").parent
             build = Path(nbuild) if nbuild else src / "LINUX"
             netmap = NetmapBuild(src=src, build=build)
+        release = os.environ.get("MS_GUEST_KREL") or _pick_release(netmap.build if netmap else None)
         return cls(qemu=Path(qemu) if qemu else None, release=release, netmap=netmap)
 
     @property
