@@ -14,7 +14,6 @@ common/ with the rendered Kbuild) and copied to out/linux/<release>/multistack.k
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import re
 import shutil
@@ -242,11 +241,11 @@ def run(session: nox.Session, posargs: Sequence[str]) -> None:
     try:
         request = parse_args(posargs, os.environ)
         if request.vm is not None:
-            if importlib.util.find_spec("buildsys.vm") is None:
-                session.error("--vm needs buildsys/vm.py (the Vagrant builder), which is missing")
-            from buildsys import vm  # type: ignore[attr-defined,unused-ignore]
+            from buildsys import vm
 
-            vm.build_linux_in_vm(request.vm, [a for a in posargs if a not in ("--vm", request.vm)])
+            rest = [a for a in posargs if a not in ("--vm", request.vm)]
+            module = vm.build_linux_in_vm(request.vm, rest)
+            session.log(f"built {module} in VM {request.vm}")
             return
         note = _supported_note(kernel_release(request.ksrc))
         if note:
