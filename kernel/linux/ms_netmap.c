@@ -125,16 +125,14 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	uint32_t dst;
 
 	if (ms_is_host_port(src)) {
-		dst = (uint32_t)atomic_read(&ms_nic_port);
-		if ((int)dst < 0 && src->up.na_vp) {
-			dst = (uint32_t)src->up.na_vp->bdg_port;
-			atomic_set(&ms_nic_port, (int)dst);
-		}
-		return dst;
+		/* The host port's na_vp is its NIC's port. */
+		return src->up.na_vp ? (uint32_t)src->up.na_vp->bdg_port : NM_BDG_NOPORT;
 	}
 	/* A buffer in user memory cannot be read here without faulting. */
-	if (ft->ft_flags & NS_INDIRECT)
-		return ms_is_nic_port(src) ? (uint32_t)atomic_read(&ms_host_port) : NM_BDG_NOPORT;
+	if (ft->ft_flags & NS_INDIRECT) {
+		d.verdict = ms_is_nic_port(src) ? MS_VERDICT_HOST : MS_VERDICT_DROP;
+		return ms_verdict_port(d, src);
+	}
 
 	ms_note_bridge(src->na_bdg);
 	/*
