@@ -86,7 +86,8 @@ static void usage(void)
 	    "  ask ADDR PORT MSG TIMEOUT_MS    send MSG over UDP, expect it echoed back\n"
 	    "  kecho N                         answer N datagrams on the current socket\n"
 	    "  offloads-off IFNAME             turn off checksum and segmentation offloads\n"
-	    "  churn N PORTNAME FAMILY PROTO ADDR PORT   open/bind/BIND/UNBIND/close cycles\n"
+	    "  churn N K PORTNAME FAMILY PROTO ADDR PORT   N cycles of open port and socket, K\n"
+	    "                                  BIND/UNBIND pairs, close\n"
 	    "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
 	    "(2-byte little-endian length, bytes) records.\n",
 	    stderr);
@@ -452,32 +453,42 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 	return i;
 }
 
-static void churn(unsigned n, const char *port_name, char **targs)
+/* One request on port; exits on failure, naming the cycle. */
+static void churn_request(struct mst_port *port, uint8_t cmd, const struct tuple *t, int fd,
+			  unsigned cycle)
+{
+	struct ms_req req;
+	int err;
+
+	fill_req(&req, cmd, t, fd);
+	err = mst_port_config(port, &req, NULL);
+	if (err != 0) {
+		fprintf(stderr, "mstest: churn cycle %u: %s %s\n", cycle,
+			cmd == MS_CMD_BIND ? "BIND" : "UNBIND", errno_name(err));
+		exit(1);
+	}
+}
+
+/*
+ * n cycles of: open the port and a socket, binds BIND/UNBIND pairs, BIND once more every
+ * other cycle (left for close() to clean up), close both in varying order.
+ */
+static void churn(unsigned n, unsigned binds, const char *port_name, char **targs)
 {
 	struct tuple t = parse_tuple(targs);
-	struct ms_req req;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct mst_port *port = mst_port_open(port_name);
-		int fd = open_socket(&t), err;
+		int fd = open_socket(&t);
 
 		if (port == NULL || fd < 0)
 			die("churn: cannot open the port or the socket");
-		fill_req(&req, MS_CMD_BIND, &t, fd);
-		err = mst_port_config(port, &req, NULL);
-		if (err == 0) {
-			fill_req(&req, MS_CMD_UNBIND, &t, fd);
-			err = mst_port_config(port, &req, NULL);
+		for (unsigned b = 0; b < binds; b++) {
+			churn_request(port, MS_CMD_BIND, &t, fd, i);
+			churn_request(port, MS_CMD_UNBIND, &t, fd, i);
 		}
-		if (err == 0 &&
-		    (i & 1)) { /* every other cycle, leave one for close() to clean up */
-			fill_req(&req, MS_CMD_BIND, &t, fd);
-			err = mst_port_config(port, &req, NULL);
-		}
-		if (err != 0) {
-			fprintf(stderr, "mstest: churn cycle %u: %s\n", i, errno_name(err));
-			exit(1);
-		}
+		if (i & 1)
+			churn_request(port, MS_CMD_BIND, &t, fd, i);
 		if (i & 2) { /* vary which goes first: the port or the socket */
 			close(fd);
 			mst_port_close(port);
@@ -486,7 +497,7 @@ static void churn(unsigned n, const char *port_name, char **targs)
 			close(fd);
 		}
 	}
-	printf("churn: %u cycles on %s\n", n, port_name);
+	printf("churn: %u cycles of %u BIND/UNBIND pairs on %s\n", n, binds, port_name);
 }
 
 /* Sends msg in a UDP datagram to addr:port and waits for the same bytes back. */
@@ -722,9 +733,10 @@ int main(int argc, char **argv)
 			kernel_echo(&st, (unsigned) atoi(argv[i++]));
 		} else if (strcmp(op, "offloads-off") == 0 && left >= 1) {
 			offloads_off(argv[i++]);
-		} else if (strcmp(op, "churn") == 0 && left >= 6) {
-			churn((unsigned) atoi(argv[i]), argv[i + 1], argv + i + 2);
-			i += 6;
+		} else if (strcmp(op, "churn") == 0 && left >= 7) {
+			churn((unsigned) atoi(argv[i]), (unsigned) atoi(argv[i + 1]), argv[i + 2],
+			      argv + i + 3);
+			i += 7;
 		} else {
 			usage();
 		}
