@@ -274,6 +274,7 @@ static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req,
 	owner = ms_owner_new(sock_file, ms_short_name(port->up.name));
 	if (!owner) {
 		fput(sock_file);
+		pr_warn_ratelimited("multistack: BIND on %s: out of memory (ENOMEM)\n", port->up.name);
 		return ENOMEM;
 	}
 	status = ms_bind(ms_linux_core, tuple, (uint16_t)port->bdg_port, owner);
