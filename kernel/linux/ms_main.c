@@ -21,7 +21,8 @@ static int __init ms_init(void)
 	int err;
 
 	if (!ms_switch_name || !strchr(ms_switch_name, ':') || strlen(ms_switch_name) > 15) {
-		pr_err("multistack: switch_name must be a VALE switch name ending in ':', at most 15 characters\n");
+		pr_err("multistack: switch_name must be a VALE switch name ending in ':', at most "
+		       "15 characters\n");
 		return -EINVAL;
 	}
 	status = ms_core_create(&ms_linux_core);

@@ -12,21 +12,26 @@
  * are ingress, frames from a plain port (a user-level stack) are egress, and
  * frames from the host stack go to the NIC unchanged: the host is trusted.
  */
-#include "bsd_glue.h"
 #include <linux/atomic.h>
-#include <linux/irqflags.h>
 #include <linux/ctype.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/rcupdate.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+
+/* netmap's headers, in the order they need each other. */
+#include "bsd_glue.h"
+
 #include <net/netmap.h>
+
 #include <dev/netmap/netmap_kern.h>
+
 #include <dev/netmap/netmap_bdg.h>
 
 #include "ms_linux.h"
@@ -105,7 +110,7 @@ static uint32_t ms_verdict_port(struct ms_decision d, const struct netmap_vp_ada
 	default:
 		return NM_BDG_NOPORT;
 	}
-	return port >= 0 ? (uint32_t)port : NM_BDG_NOPORT;
+	return port >= 0 ? (uint32_t) port : NM_BDG_NOPORT;
 }
 
 /*
@@ -115,10 +120,10 @@ static uint32_t ms_verdict_port(struct ms_decision d, const struct netmap_vp_ada
  * the core treats as truncated if the headers do not fit.
  */
 static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
-			  void *private_data)
+			       void *private_data)
 {
 	struct ms_core *core = private_data;
-	const uint8_t *frame = (const uint8_t *)ft->ft_buf + ft->ft_offset;
+	const uint8_t *frame = (const uint8_t *) ft->ft_buf + ft->ft_offset;
 	uint32_t len = ft->ft_len > ft->ft_offset ? ft->ft_len - ft->ft_offset : 0;
 	struct ms_decision d;
 	unsigned long irqflags;
@@ -126,7 +131,7 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 
 	if (ms_is_host_port(src)) {
 		/* The host port's na_vp is its NIC's port. */
-		return src->up.na_vp ? (uint32_t)src->up.na_vp->bdg_port : NM_BDG_NOPORT;
+		return src->up.na_vp ? (uint32_t) src->up.na_vp->bdg_port : NM_BDG_NOPORT;
 	}
 	/* A buffer in user memory cannot be read here without faulting. */
 	if (ft->ft_flags & NS_INDIRECT) {
@@ -149,14 +154,14 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 		}
 		d = ms_ingress(core, frame, len);
 	} else {
-		d = ms_egress(core, frame, len, (uint16_t)src->bdg_port);
+		d = ms_egress(core, frame, len, (uint16_t) src->bdg_port);
 	}
 	rcu_read_unlock();
 	local_irq_restore(irqflags);
 
 	dst = ms_verdict_port(d, src);
 	/* Stacks and the host usually have one ring; the NIC keeps the source's. */
-	if (dst != NM_BDG_NOPORT && dst != (uint32_t)atomic_read(&ms_nic_port))
+	if (dst != NM_BDG_NOPORT && dst != (uint32_t) atomic_read(&ms_nic_port))
 		*ring = 0;
 	return dst;
 }
@@ -179,7 +184,7 @@ struct ms_port_search {
 static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
 {
 	/* iterate_fd() passes its argument as const; the search is ours to fill. */
-	struct ms_port_search *search = (struct ms_port_search *)arg;
+	struct ms_port_search *search = (struct ms_port_search *) arg;
 	struct netmap_priv_d *priv;
 	struct netmap_adapter *na;
 
@@ -189,8 +194,8 @@ static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
 	na = priv ? READ_ONCE(priv->np_na) : NULL;
 	if (!na || strncmp(na->name, search->name, sizeof(na->name)) != 0)
 		return 0;
-	search->found = (struct netmap_vp_adapter *)na;
-	return (int)fd + 1;
+	search->found = (struct netmap_vp_adapter *) na;
+	return (int) fd + 1;
 }
 
 /*
@@ -207,7 +212,7 @@ static bool ms_is_switch_port_name(const char *name)
 	if (strncmp(name, ms_switch_name, len) != 0 || *id == '\0')
 		return false;
 	for (; *id; id++)
-		if (!isalnum((unsigned char)*id) && *id != '_')
+		if (!isalnum((unsigned char) *id) && *id != '_')
 			return false;
 	return true;
 }
@@ -266,7 +271,8 @@ static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req,
 
 	err = ms_sock_find(tuple, req->fd, &sock_file);
 	if (err) {
-		pr_warn_ratelimited("multistack: BIND %u/%u port %u by pid %d on %s: no such socket of the caller (EPERM)\n",
+		pr_warn_ratelimited("multistack: BIND %u/%u port %u by pid %d on %s: no such "
+				    "socket of the caller (EPERM)\n",
 				    tuple->family, tuple->proto, tuple->port, task_tgid_nr(current),
 				    port->up.name);
 		return err;
@@ -274,17 +280,18 @@ static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req,
 	owner = ms_owner_new(sock_file, ms_short_name(port->up.name));
 	if (!owner) {
 		fput(sock_file);
-		pr_warn_ratelimited("multistack: BIND on %s: out of memory (ENOMEM)\n", port->up.name);
+		pr_warn_ratelimited("multistack: BIND on %s: out of memory (ENOMEM)\n",
+				    port->up.name);
 		return ENOMEM;
 	}
-	status = ms_bind(ms_linux_core, tuple, (uint16_t)port->bdg_port, owner);
+	status = ms_bind(ms_linux_core, tuple, (uint16_t) port->bdg_port, owner);
 	if (status != MS_OK) {
 		ms_owner_release(owner, NULL);
 		pr_warn_ratelimited("multistack: BIND %u/%u port %u on %s refused: %s\n",
 				    tuple->family, tuple->proto, tuple->port, port->up.name,
-				    status == MS_ERR_INUSE ? "held by another port" :
-				    status == MS_ERR_EXISTS ? "already registered by this port" :
-							      "core error");
+				    status == MS_ERR_INUSE    ? "held by another port"
+				    : status == MS_ERR_EXISTS ? "already registered by this port"
+							      : "core error");
 	}
 	return ms_status_errno(status);
 }
@@ -292,7 +299,7 @@ static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req,
 static int ms_do_unbind(const struct ms_tuple *tuple, const struct netmap_vp_adapter *port)
 {
 	void *cookie = NULL;
-	enum ms_status status = ms_unbind(ms_linux_core, tuple, (uint16_t)port->bdg_port, &cookie);
+	enum ms_status status = ms_unbind(ms_linux_core, tuple, (uint16_t) port->bdg_port, &cookie);
 
 	if (status == MS_OK) {
 		ms_owner_release(cookie, NULL);
@@ -300,7 +307,8 @@ static int ms_do_unbind(const struct ms_tuple *tuple, const struct netmap_vp_ada
 	}
 	pr_warn_ratelimited("multistack: UNBIND %u/%u port %u on %s refused: %s\n", tuple->family,
 			    tuple->proto, tuple->port, port->up.name,
-			    status == MS_ERR_NOENT ? "not registered" : "registered by another port");
+			    status == MS_ERR_NOENT ? "not registered"
+						   : "registered by another port");
 	return ms_status_errno(status);
 }
 
@@ -324,7 +332,7 @@ static void ms_do_query(const struct ms_tuple *tuple, struct ms_req *req,
 	req->out_bytes = reg.bytes;
 	owner = reg.cookie;
 	if (owner) {
-		req->out_owner_pid = (uint32_t)owner->pid;
+		req->out_owner_pid = (uint32_t) owner->pid;
 		strscpy(req->out_owner_port, owner->port, sizeof(req->out_owner_port));
 	}
 }
@@ -358,8 +366,9 @@ static int ms_vale_config(struct nm_ifreq *nifr)
 		ms_do_query(&tuple, &req, port);
 		memcpy(nifr->data, &req, sizeof(req));
 	} else if (!port) {
-		pr_warn_ratelimited("multistack: pid %d holds no netmap fd on port %s of %s (EPERM)\n",
-				    task_tgid_nr(current), name, ms_switch_name);
+		pr_warn_ratelimited(
+		    "multistack: pid %d holds no netmap fd on port %s of %s (EPERM)\n",
+		    task_tgid_nr(current), name, ms_switch_name);
 		err = EPERM;
 	} else if (req.cmd == MS_CMD_BIND) {
 		err = ms_do_bind(&tuple, &req, port);
@@ -378,7 +387,7 @@ static void ms_vale_dtor(const struct netmap_vp_adapter *vp)
 		atomic_set(&ms_host_port, -1);
 	}
 	mutex_lock(&ms_config_mutex);
-	ms_unbind_owner(ms_linux_core, (uint16_t)vp->bdg_port, ms_owner_release, NULL);
+	ms_unbind_owner(ms_linux_core, (uint16_t) vp->bdg_port, ms_owner_release, NULL);
 	mutex_unlock(&ms_config_mutex);
 }
 
@@ -429,8 +438,9 @@ static void ms_open_up_switch(void)
 	struct nm_bridge *b = READ_ONCE(ms_bridge);
 
 	if (!b) {
-		pr_warn("multistack: switch %s keeps ports this module never saw; it stays exclusive\n",
-			ms_switch_name);
+		pr_warn(
+		    "multistack: switch %s keeps ports this module never saw; it stays exclusive\n",
+		    ms_switch_name);
 		return;
 	}
 	BDG_WLOCK(b);

@@ -25,7 +25,7 @@ void *ms_os_zalloc(size_t size)
 
 void ms_os_free(void *ptr, size_t size)
 {
-	(void)size;
+	(void) size;
 	kfree(ptr);
 }
 
@@ -36,7 +36,7 @@ void *ms_os_zalloc_large(size_t size)
 
 void ms_os_free_large(void *ptr, size_t size)
 {
-	(void)size;
+	(void) size;
 	kvfree(ptr);
 }
 
@@ -63,7 +63,7 @@ static void ms_defer_run(struct work_struct *work)
 	struct ms_defer_node *node;
 	struct ms_defer_node *next;
 
-	(void)work;
+	(void) work;
 	spin_lock_bh(&ms_defer_lock);
 	node = ms_defer_pending;
 	ms_defer_pending = NULL;
@@ -73,7 +73,7 @@ static void ms_defer_run(struct work_struct *work)
 	synchronize_rcu();
 	for (; node; node = next) {
 		next = node->next;
-		node->fn((struct ms_deferred *)node);
+		node->fn((struct ms_deferred *) node);
 	}
 }
 
@@ -81,7 +81,7 @@ static DECLARE_WORK(ms_defer_work, ms_defer_run);
 
 void ms_os_defer_free(struct ms_deferred *head, ms_deferred_fn fn)
 {
-	struct ms_defer_node *node = (struct ms_defer_node *)head;
+	struct ms_defer_node *node = (struct ms_defer_node *) head;
 
 	node->fn = fn;
 	spin_lock_bh(&ms_defer_lock);
@@ -143,17 +143,17 @@ void ms_os_unlock(struct ms_os_lock *lock)
  */
 void *ms_os_percpu_zalloc(size_t size)
 {
-	return (void __force *)__alloc_percpu(size, __alignof__(u64));
+	return (void __force *) __alloc_percpu(size, __alignof__(u64));
 }
 
 void ms_os_percpu_free(void *blocks)
 {
-	free_percpu((void __percpu __force *)blocks);
+	free_percpu((void __percpu __force *) blocks);
 }
 
 void *ms_os_percpu_this(void *blocks)
 {
-	return this_cpu_ptr((void __percpu __force *)blocks);
+	return this_cpu_ptr((void __percpu __force *) blocks);
 }
 
 unsigned ms_os_percpu_count(void)
@@ -166,7 +166,7 @@ void *ms_os_percpu_at(void *blocks, unsigned index)
 {
 	if (index >= nr_cpu_ids || !cpu_possible(index))
 		return page_address(ZERO_PAGE(0));
-	return per_cpu_ptr((void __percpu __force *)blocks, index);
+	return per_cpu_ptr((void __percpu __force *) blocks, index);
 }
 
 uint64_t ms_os_now_ms(void)

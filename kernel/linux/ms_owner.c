@@ -28,7 +28,7 @@ void ms_owner_release(void *cookie, void *arg)
 {
 	struct ms_owner *owner = cookie;
 
-	(void)arg;
+	(void) arg;
 	if (!owner)
 		return;
 	if (owner->sock_file)

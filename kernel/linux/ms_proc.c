@@ -47,23 +47,23 @@ static int ms_proc_reg(const struct ms_registration *reg, void *arg)
 		seq_printf(m, "%pI4", t->addr);
 	else
 		seq_printf(m, "%pI6c", t->addr);
-	seq_printf(m, " port=%u owner=%s index=%u pid=%d uid=%u packets=%llu bytes=%llu\n",
-		   t->port, owner ? owner->port : "?", reg->owner, owner ? owner->pid : 0,
-		   owner ? owner->uid : 0, (unsigned long long)reg->packets,
-		   (unsigned long long)reg->bytes);
+	seq_printf(m, " port=%u owner=%s index=%u pid=%d uid=%u packets=%llu bytes=%llu\n", t->port,
+		   owner ? owner->port : "?", reg->owner, owner ? owner->pid : 0,
+		   owner ? owner->uid : 0, (unsigned long long) reg->packets,
+		   (unsigned long long) reg->bytes);
 	return 0;
 }
 
 static int ms_proc_show(struct seq_file *m, void *v)
 {
-	static struct ms_stats stats; /* 432 bytes: too big for the stack; guarded by ms_proc_mutex */
+	static struct ms_stats
+	    stats; /* 432 bytes: too big for the stack; guarded by ms_proc_mutex */
 	static DEFINE_MUTEX(ms_proc_mutex);
 	unsigned dir, reason;
 
-	(void)v;
+	(void) v;
 	seq_puts(m, "multistack-status 1\n");
-	seq_printf(m, "switch name=%s registrations=%u\n", ms_switch_name,
-		   ms_count(ms_linux_core));
+	seq_printf(m, "switch name=%s registrations=%u\n", ms_switch_name, ms_count(ms_linux_core));
 	ms_foreach(ms_linux_core, ms_proc_reg, m);
 	mutex_lock(&ms_proc_mutex);
 	ms_stats_read(ms_linux_core, &stats);
@@ -73,7 +73,7 @@ static int ms_proc_show(struct seq_file *m, void *v)
 				   dir == MS_DIR_INGRESS ? "ingress" : "egress",
 				   ms_reason_name(reason),
 				   ms_verdict_name(ms_reason_verdict(reason, dir)),
-				   (unsigned long long)stats.reason[dir][reason]);
+				   (unsigned long long) stats.reason[dir][reason]);
 	mutex_unlock(&ms_proc_mutex);
 	return 0;
 }

@@ -27,7 +27,8 @@ static bool ms_addr_matches(const struct sock *sk, const struct ms_tuple *tuple)
 		/* A wildcard socket covers any address; a specific one only itself. */
 		if (bound == 0)
 			return true;
-		return memcmp(&bound, tuple->addr, 4) == 0 && memcmp(tuple->addr + 4, zero, 12) == 0;
+		return memcmp(&bound, tuple->addr, 4) == 0 &&
+		       memcmp(tuple->addr + 4, zero, 12) == 0;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
 	if (ipv6_addr_any(&sk->sk_v6_rcv_saddr))
@@ -65,7 +66,7 @@ static int ms_sock_visit(const void *arg, struct file *file, unsigned fd)
 	if (!sock || !ms_sock_matches(sock, search->tuple))
 		return 0;
 	*search->found = get_file(file);
-	return (int)fd + 1;
+	return (int) fd + 1;
 }
 
 int ms_sock_find(const struct ms_tuple *tuple, int fd, struct file **out)

@@ -41,7 +41,7 @@ static inline void ms_app_init(struct ms_req *req, enum ms_req_cmd cmd)
 	memset(req, 0, sizeof(*req));
 	req->magic = MS_REQ_MAGIC;
 	req->version = MS_REQ_VERSION;
-	req->cmd = (uint8_t)cmd;
+	req->cmd = (uint8_t) cmd;
 }
 
 /* Sends req for the caller's port (e.g. "valem:vp0"); 0, or -1 with errno set. */
@@ -70,7 +70,7 @@ static inline int ms_app_tuple_of_socket(int sock, struct ms_req *req)
 	int proto = 0;
 	socklen_t plen = sizeof(proto);
 
-	if (getsockname(sock, (struct sockaddr *)&ss, &len) != 0)
+	if (getsockname(sock, (struct sockaddr *) &ss, &len) != 0)
 		return -1;
 #ifdef SO_PROTOCOL
 	if (getsockopt(sock, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) != 0)
@@ -81,15 +81,15 @@ static inline int ms_app_tuple_of_socket(int sock, struct ms_req *req)
 		return -1;
 	proto = proto == SOCK_STREAM ? IPPROTO_TCP : proto == SOCK_DGRAM ? IPPROTO_UDP : 0;
 #endif
-	req->proto = (uint8_t)proto;
+	req->proto = (uint8_t) proto;
 	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+		const struct sockaddr_in *sin = (const struct sockaddr_in *) &ss;
 
 		req->family = 4;
 		req->port = ntohs(sin->sin_port);
 		memcpy(req->addr, &sin->sin_addr, 4);
 	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) &ss;
 
 		req->family = 6;
 		req->port = ntohs(sin6->sin6_port);
@@ -144,7 +144,8 @@ static inline const char *ms_app_strerror(int err)
 {
 	switch (err) {
 	case EPERM:
-		return "not allowed: the process holds no socket bound to that tuple, or the port is "
+		return "not allowed: the process holds no socket bound to that tuple, or the port "
+		       "is "
 		       "not its own netmap port on the switch";
 	case EADDRINUSE:
 		return "another port has registered that tuple";
@@ -173,7 +174,7 @@ static inline const char *ms_app_strerror(int err)
  * ioctl(fd, NIOCCONFIG, &req) with ms_msreq_ioctl(fd, &req): the request is
  * converted, and the module finds the caller's bound socket by itself.
  */
-#define MULTISTACK_BIND 1
+#define MULTISTACK_BIND	  1
 #define MULTISTACK_UNBIND 2
 
 struct msaddr {
@@ -192,9 +193,9 @@ struct msreq {
 	} mr_ifru;
 	int mr_cmd;
 };
-#define mr_sin mr_ifru.mr_addr.sin
-#define mr_sin6 mr_ifru.mr_addr.sin6
-#define mr_sa mr_ifru.mr_addr.sa
+#define mr_sin	 mr_ifru.mr_addr.sin
+#define mr_sin6	 mr_ifru.mr_addr.sin6
+#define mr_sa	 mr_ifru.mr_addr.sa
 #define mr_proto mr_ifru.mr_addr.protocol
 
 static inline int ms_msreq_ioctl(int netmap_fd, const struct msreq *old)
