@@ -10,7 +10,14 @@ from __future__ import annotations
 import struct
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
-from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, IPv6
+from scapy.layers.inet6 import (
+    ICMPv6ND_NS,
+    ICMPv6NDOptSrcLLAddr,
+    ICMPv6PacketTooBig,
+    IPv6,
+    IPv6ExtHdrHopByHop,
+    Jumbo,
+)
 from scapy.layers.l2 import ARP, Dot1Q, Ether
 from scapy.packet import Packet, Raw
 
@@ -51,10 +58,13 @@ def _malformed() -> dict[str, list[bytes]]:
         _to_guest() / Dot1Q(vlan=1) / Dot1Q(vlan=2) / Dot1Q(vlan=3) / IP(src=PEER4, dst=GUEST4)
         / UDP(sport=5555, dport=UDP_PORT)
     )  # fmt: skip
-    jumbo = bytearray(
-        _raw(_to_guest() / IPv6(src=PEER6, dst=GUEST6) / UDP(sport=5555, dport=TCP6_PORT))
+    # Payload length 0 and a hop-by-hop header: a jumbogram, which the core does not take.
+    jumbo = _raw(
+        _to_guest()
+        / IPv6(src=PEER6, dst=GUEST6, plen=0)
+        / IPv6ExtHdrHopByHop(options=[Jumbo(jumboplen=16)])
+        / UDP(sport=5555, dport=TCP6_PORT)
     )
-    jumbo[18:20] = b"\0\0"  # payload length 0 without a jumbo option
     return {
         "truncated_l2": [udp[:10]],
         "bad_ihl": [bytes(bad_ihl)],
@@ -62,7 +72,7 @@ def _malformed() -> dict[str, list[bytes]]:
         "bad_ip_version": [bytes(bad_version)],
         "truncated_l4": [truncated_l4],
         "vlan_too_deep": [deep_vlan],
-        "jumbogram": [bytes(jumbo)],
+        "jumbogram": [jumbo],
     }
 
 

@@ -16,6 +16,7 @@
 A4=$GUEST4
 F=/ms/frames
 
+data backend "$NETMAP_BACKEND"
 check "netmap loads" insmod "$MS_KO/netmap.ko"
 nic_up
 cat >/tmp/stack_b.sh <<EOS
