@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import nox
@@ -23,18 +24,30 @@ def guest_kernel_release() -> str | None:
     return sorted(releases)[-1] if releases else None
 
 
+def module_release(module: Path) -> str:
+    """The kernel release a built module is for, from its vermagic."""
+    vermagic = subprocess.run(
+        ["modinfo", "-F", "vermagic", str(module)], check=True, capture_output=True, text=True
+    ).stdout
+    return vermagic.split()[0]
+
+
 def build_module_for_guest(session: nox.Session) -> None:
     """Builds multistack.ko against the netmap test double for the kernel the guest boots.
 
-    Real upstream netmap is used instead when NSRC (and NBUILD) are set, as for build-linux.
+    Real upstream netmap is used instead when NSRC (and NBUILD) are set, as for build-linux;
+    the guest then boots the kernel that netmap was built for.
     """
-    release = guest_kernel_release()
+    nsrc = Path(os.environ["NSRC"]) if "NSRC" in os.environ else DOUBLE
+    nbuild = Path(os.environ["NBUILD"]) if "NBUILD" in os.environ else None
+    if nbuild is not None and (nbuild / "netmap.ko").is_file():
+        release: str | None = module_release(nbuild / "netmap.ko")
+    else:
+        release = guest_kernel_release()
     if release is None:
         session.warn("no Debian kernel image with headers: the guest tests will skip")
         return
     ksrc = Path("/lib/modules") / release / "build"
-    nsrc = Path(os.environ["NSRC"]) if "NSRC" in os.environ else DOUBLE
-    nbuild = Path(os.environ["NBUILD"]) if "NBUILD" in os.environ else None
     request = linux.Request(
         ksrc=ksrc, nsrc=nsrc.resolve(), nbuild=nbuild, out=None, vm=None, rest=()
     )
