@@ -1,7 +1,7 @@
 """`nox -s build-linux`: the module builds warning-free, and each refusal says why in one sentence.
 
 The builds run against the kernel headers in MS_TEST_KSRC (default: Debian's 6.1 headers, else
-the running kernel's) and the netmap test double; the real-netmap build runs when NSRC and
+the newest under /usr/src, else the running kernel's) and the netmap test double; the real-netmap build runs when NSRC and
 NBUILD point at a built netmap tree.
 """
 
@@ -22,12 +22,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _default_ksrc() -> Path:
+    """MS_TEST_KSRC, Debian's 6.1 headers, any installed headers, or the running kernel's."""
     env = os.environ.get("MS_TEST_KSRC")
     if env:
         return Path(env)
     debian = Path("/usr/src/linux-headers-6.1.0-56-amd64")
     if debian.is_dir():
         return debian
+    # CI installs linux-headers-amd64, whose release is not the runner's kernel.
+    installed = sorted(Path("/usr/src").glob("linux-headers-*/include/generated/utsrelease.h"))
+    if installed:
+        return installed[-1].parents[2]
     return Path(f"/lib/modules/{os.uname().release}/build")
 
 
