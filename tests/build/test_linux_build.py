@@ -1,8 +1,8 @@
 """`nox -s build-linux`: the module builds warning-free, and each refusal says why in one sentence.
 
 The builds run against the kernel headers in MS_TEST_KSRC (default: Debian's 6.1 headers, else
-the newest under /usr/src, else the running kernel's) and the netmap test double; the real-netmap build runs when NSRC and
-NBUILD point at a built netmap tree.
+the newest under /usr/src, else the running kernel's) and the netmap test double; the
+real-netmap build runs when NSRC and NBUILD point at a built netmap tree.
 """
 
 from __future__ import annotations
