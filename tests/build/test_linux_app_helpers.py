@@ -80,11 +80,11 @@ int main(int argc, char **argv)
 """
 
 
-def _compile(tmp_path: Path, cc: str, std: str) -> Path:
+def _compile(tmp_path: Path, cc: str, std: str, header: str = "multistack/ms_app.h") -> Path:
     if shutil.which(cc) is None:
         pytest.skip(f"{cc} is not installed")
     src = tmp_path / "app.c"
-    src.write_text(PROGRAM)
+    src.write_text(PROGRAM.replace("<multistack/ms_app.h>", f"<{header}>"))
     exe = tmp_path / f"app-{cc}-{std}"
     subprocess.run(
         [cc, f"-std={std}", "-Wall", "-Wextra", "-Werror", *INCLUDES, str(src), "-o", str(exe)],
@@ -108,8 +108,10 @@ def test_header_compiles_without_warnings(tmp_path, cc, std):
     _compile(tmp_path, cc, std)
 
 
-def test_a_2015_request_becomes_a_bind_that_searches_for_the_socket(tmp_path):
-    exe = _compile(tmp_path, "cc", "gnu11")
+# A 2015 application keeps its include: the shim of that name brings ms_app.h.
+@pytest.mark.parametrize("header", ["multistack/ms_app.h", "net/multistack.h"])
+def test_a_2015_request_becomes_a_bind_that_searches_for_the_socket(tmp_path, header):
+    exe = _compile(tmp_path, "cc", "gnu11", header)
     out = subprocess.run([str(exe), "old"], capture_output=True, text=True, check=True).stdout
     fd, cmd, name, req = _sent(out.strip())
     assert (fd, cmd, name) == (7, request.NIOCCONFIG, "valem:vp0")
