@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,12 +15,37 @@ from buildsys.paths import ROOT
 DOUBLE = ROOT / "tests" / "netmap_double"
 
 
+def _has_image_and_headers(release: str) -> bool:
+    return (Path("/boot") / f"vmlinuz-{release}").is_file() and (
+        Path("/lib/modules") / release / "build"
+    ).is_dir()
+
+
+def _debian_default_release() -> str | None:
+    """The release Debian's linux-image-amd64 points at: what a fresh machine boots."""
+    proc = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Depends}", "linux-image-amd64"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    match = re.search(r"linux-image-(\S+)", proc.stdout)
+    return match.group(1) if proc.returncode == 0 and match else None
+
+
 def guest_kernel_release() -> str | None:
-    """The newest Debian kernel with an image to boot, its modules and its headers."""
+    """The kernel the guest boots: MS_GUEST_KREL, else Debian's default, else the newest.
+
+    Other kernels (a backport installed by hand, say) are tested by naming them, so that a
+    test run does not change with whatever else happens to be installed.
+    """
+    for wanted in (os.environ.get("MS_GUEST_KREL"), _debian_default_release()):
+        if wanted and _has_image_and_headers(wanted):
+            return wanted
     releases = [
         p.name.removeprefix("vmlinuz-")
         for p in Path("/boot").glob("vmlinuz-*")
-        if (Path("/lib/modules") / p.name.removeprefix("vmlinuz-") / "build").is_dir()
+        if _has_image_and_headers(p.name.removeprefix("vmlinuz-"))
     ]
     return sorted(releases)[-1] if releases else None
 

@@ -17,6 +17,7 @@ BASE_MODULES = ["veth"]
 # Debian's busybox shell runs its own applets before PATH: lib.sh calls this one by path.
 HOST_PROGRAMS = {"/usr/sbin/ip": "usr/sbin/ip"}
 BOOT_TIMEOUT = 90.0  # seconds of wall time for booting and powering off under TCG
+BOOT_ATTEMPTS = 2  # a boot that dies before any scenario starts is tried once more
 
 
 @dataclass(frozen=True)
@@ -96,5 +97,13 @@ def boot(env: GuestEnv, plan: GuestPlan) -> Outcome:
     build_initramfs(env, plan, initrd)
     log = BUILD_DIR / f"{plan.name}.log"
     timeout = BOOT_TIMEOUT + plan.scenario_timeout * len(plan.scenarios)
-    result = qemu.boot(env.qemu, env.kernel_image, initrd, timeout, accel(env), log=log)
-    return Outcome(console.parse(result.console), result, log)
+    for attempt in range(1, BOOT_ATTEMPTS + 1):
+        result = qemu.boot(env.qemu, env.kernel_image, initrd, timeout, accel(env), log=log)
+        run = console.parse(result.console)
+        if not (run.boot_faults and not run.scenarios) or attempt == BOOT_ATTEMPTS:
+            break
+        # The kernel died before the first scenario, so before any module under test was
+        # loaded: TCG occasionally trips Debian's kernel while it patches its own code at
+        # boot.  Keep that log and boot again; a second such death fails every scenario.
+        shutil.copy(log, log.with_suffix(f".attempt{attempt}.log"))
+    return Outcome(run, result, log)
