@@ -226,8 +226,7 @@ static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
 			 core->wildcards[family == MS_FAMILY_INET6] - 1);
 	} else {
 		tuple.family = family;
-		__builtin_memcpy(tuple.addr, &e->key.w[0], 8);
-		__builtin_memcpy(tuple.addr + 8, &e->key.w[1], 8);
+		ms_addr_from_key(tuple.addr, &e->key, family);
 		claim_put(core, &tuple, e->owner);
 	}
 	entry_retire(core, e);
@@ -293,8 +292,7 @@ static void registration_of(const struct ms_entry *e, struct ms_registration *re
 	reg->tuple.family = family;
 	reg->tuple.proto = (uint8_t) (e->key.w[2] >> 16);
 	reg->tuple.port = (uint16_t) e->key.w[2];
-	__builtin_memcpy(reg->tuple.addr, &e->key.w[0], 8);
-	__builtin_memcpy(reg->tuple.addr + 8, &e->key.w[1], 8);
+	ms_addr_from_key(reg->tuple.addr, &e->key, family);
 	reg->owner = e->owner;
 	reg->packets = MS_LOAD(&e->packets);
 	reg->bytes = MS_LOAD(&e->bytes);

@@ -102,9 +102,7 @@ static struct ms_decision ingress_ports(struct ms_core *core, const struct ms_ta
 static inline void simple_ipv4_key(struct ms_key *key, const uint8_t *frame, unsigned addr,
 				   unsigned port)
 {
-	key->w[0] = 0;
-	key->w[1] = 0;
-	__builtin_memcpy(&key->w[0], frame + addr, 4);
+	ms_key_from_addr(key, frame + addr, MS_FAMILY_INET);
 	key->w[2] = ms_key_meta(MS_FAMILY_INET, frame[23], ms_rd16(frame + port), MS_KIND_TUPLE);
 }
 

@@ -18,9 +18,8 @@
 	((type *) (void *) ((char *) (ptr) - __builtin_offsetof(type, member)))
 
 /*
- * A table key: the address in w[0..1] (IPv4 in the first four bytes of
- * w[0], exactly as ms_tuple lays it out, so both byte orders agree), and
- * port, protocol, family and kind packed into w[2].
+ * A table key: the address in w[0..1] (see ms_key_from_addr), and port,
+ * protocol, family and kind packed into w[2].
  */
 struct ms_key {
 	uint64_t w[3];
@@ -39,15 +38,36 @@ static inline uint64_t ms_key_meta(uint8_t family, uint8_t proto, uint16_t port,
 	       (uint64_t) kind << 32;
 }
 
+/*
+ * An IPv4 address goes into w[0] through a 32-bit value: one load, no
+ * partial store that a later 64-bit read would stall on.  Keys are only
+ * compared with keys made the same way, so byte order does not matter;
+ * ms_addr_from_key() is the exact inverse.
+ */
 static inline void ms_key_from_addr(struct ms_key *key, const uint8_t *addr, uint8_t family)
 {
-	key->w[0] = 0;
-	key->w[1] = 0;
 	if (family == MS_FAMILY_INET) {
-		__builtin_memcpy(&key->w[0], addr, 4);
+		uint32_t a;
+
+		__builtin_memcpy(&a, addr, 4);
+		key->w[0] = a;
+		key->w[1] = 0;
 	} else {
 		__builtin_memcpy(&key->w[0], addr, 8);
 		__builtin_memcpy(&key->w[1], addr + 8, 8);
+	}
+}
+
+static inline void ms_addr_from_key(uint8_t addr[16], const struct ms_key *key, uint8_t family)
+{
+	__builtin_memset(addr, 0, 16);
+	if (family == MS_FAMILY_INET) {
+		uint32_t a = (uint32_t) key->w[0];
+
+		__builtin_memcpy(addr, &a, 4);
+	} else {
+		__builtin_memcpy(addr, &key->w[0], 8);
+		__builtin_memcpy(addr + 8, &key->w[1], 8);
 	}
 }
 

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -22,6 +24,23 @@ struct pending {
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pending *pending;
 static size_t pending_len, pending_cap;
+
+/*
+ * Memory like a kernel's: small objects come from arenas on 2 MiB pages
+ * (as kmalloc's come from the huge-page direct map) and large arrays are
+ * huge-page mappings, so the benchmark does not measure TLB misses a kernel
+ * would not have.  Under AddressSanitizer plain calloc/free are used, so
+ * every object keeps its own redzones.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define MS_USER_PLAIN_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_USER_PLAIN_MALLOC 1
+#endif
+#endif
+
+#ifdef MS_USER_PLAIN_MALLOC
 
 void *ms_os_zalloc(size_t size)
 {
@@ -44,6 +63,85 @@ void ms_os_free_large(void *ptr, size_t size)
 	(void) size;
 	free(ptr);
 }
+
+#else
+
+#define ARENA_BYTES (2u << 20)
+#define CLASS_STEP  16u
+#define CLASS_MAX   256u
+
+struct free_object {
+	struct free_object *next;
+};
+
+static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct free_object *free_lists[CLASS_MAX / CLASS_STEP + 1];
+static uint8_t *arena_next, *arena_end;
+
+static size_t huge_round(size_t size)
+{
+	return (size + ARENA_BYTES - 1) & ~(size_t) (ARENA_BYTES - 1);
+}
+
+void *ms_os_zalloc_large(size_t size)
+{
+	void *p = mmap(NULL, huge_round(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, huge_round(size), MADV_HUGEPAGE); /* a hint: 4 KiB pages work too */
+	return p;
+}
+
+void ms_os_free_large(void *ptr, size_t size)
+{
+	munmap(ptr, huge_round(size));
+}
+
+void *ms_os_zalloc(size_t size)
+{
+	size_t cls = (size + CLASS_STEP - 1) / CLASS_STEP;
+	void *p = NULL;
+
+	if (size > CLASS_MAX)
+		return calloc(1, size);
+	pthread_mutex_lock(&arena_lock);
+	if (free_lists[cls]) {
+		p = free_lists[cls];
+		free_lists[cls] = free_lists[cls]->next;
+		memset(p, 0, cls * CLASS_STEP);
+	} else {
+		if ((size_t) (arena_end - arena_next) < cls * CLASS_STEP) {
+			/* Arenas live as long as the process; the tail of the last is left. */
+			arena_next = ms_os_zalloc_large(ARENA_BYTES);
+			arena_end = arena_next ? arena_next + ARENA_BYTES : NULL;
+		}
+		if (arena_next) {
+			p = arena_next;
+			arena_next += cls * CLASS_STEP;
+		}
+	}
+	pthread_mutex_unlock(&arena_lock);
+	return p;
+}
+
+void ms_os_free(void *ptr, size_t size)
+{
+	size_t cls = (size + CLASS_STEP - 1) / CLASS_STEP;
+	struct free_object *obj = ptr;
+
+	if (size > CLASS_MAX) {
+		free(ptr);
+		return;
+	}
+	pthread_mutex_lock(&arena_lock);
+	obj->next = free_lists[cls];
+	free_lists[cls] = obj;
+	pthread_mutex_unlock(&arena_lock);
+}
+
+#endif
 
 void ms_os_defer_free(struct ms_deferred *head, ms_deferred_fn fn)
 {
