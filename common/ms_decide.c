@@ -74,8 +74,9 @@ static bool addr_is_zero(const uint8_t *addr, unsigned n)
 }
 
 /* Where a frame to this destination tuple goes; key and hash are the exact key's. */
-static inline struct ms_decision ingress_to(struct ms_core *core, const struct ms_table *t,
-					    struct ms_key *key, uint64_t hash, uint32_t len)
+static MS_ALWAYS_INLINE struct ms_decision ingress_to(struct ms_core *core,
+						      const struct ms_table *t, struct ms_key *key,
+						      uint64_t hash, uint32_t len)
 {
 	bool wildcard;
 	struct ms_entry *e = find_tuple(core, t, key, hash, &wildcard);
@@ -227,8 +228,9 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, const struct m
 }
 
 /* Whether this owner may send from this source tuple. */
-static inline struct ms_decision egress_from(struct ms_core *core, const struct ms_table *t,
-					     struct ms_key *key, uint32_t len, uint16_t owner)
+static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core,
+						       const struct ms_table *t, struct ms_key *key,
+						       uint32_t len, uint16_t owner)
 {
 	bool wildcard;
 	struct ms_entry *e = find_tuple(core, t, key, ms_hash(key, t->seed), &wildcard);
@@ -307,44 +309,45 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 	return ms_count_decision(core, MS_DIR_EGRESS, egress_from(core, t, &key, len, src_owner));
 }
 
-#define MS_BATCH 8u
+#define MS_BATCH 16u
 
 /*
- * Ingress over many frames: parse a group and prefetch each frame's
- * bucket, then decide the group, so the bucket misses overlap instead of
- * following one another.
+ * Ingress over many frames, in groups: first every frame's key and hash
+ * with its bucket prefetched, then the entries its tags point at
+ * prefetched, then the decisions.  The cache misses of a group overlap
+ * instead of following one another.  Frames off the fast path are decided
+ * one by one, in order.
  */
 void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
 		      uint32_t n, struct ms_decision *out)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_pkt pkt[MS_BATCH];
 	struct ms_key key[MS_BATCH];
 	uint64_t hash[MS_BATCH];
+	bool simple[MS_BATCH];
 	uint32_t base, i;
 
 	for (base = 0; base < n; base += MS_BATCH) {
 		uint32_t group = n - base < MS_BATCH ? n - base : MS_BATCH;
+		const uint8_t *const *f = frames + base;
 
 		for (i = 0; i < group; i++) {
-			struct ms_pkt *p = &pkt[i];
-
-			ms_parse(frames[base + i], lens[base + i], p);
-			if (p->kind != MS_PKT_PORTS)
+			simple[i] = ms_ipv4_simple(f[i], lens[base + i]);
+			if (!simple[i])
 				continue;
-			flow_key(&key[i], p->flow.daddr, p->flow.family, p->flow.proto,
-				 p->flow.dport);
+			simple_ipv4_key(&key[i], f[i], 30, 36);
 			hash[i] = ms_hash(&key[i], t->seed);
 			ms_table_prefetch(t, hash[i]);
 		}
-		for (i = 0; i < group; i++) {
-			struct ms_decision d =
-			    pkt[i].kind == MS_PKT_PORTS
-				? ingress_ports(core, t, &pkt[i], lens[base + i], &key[i], hash[i])
-				: ingress_other(core, t, &pkt[i], lens[base + i]);
-
-			out[base + i] = ms_count_decision(core, MS_DIR_INGRESS, d);
-		}
+		for (i = 0; i < group; i++)
+			if (simple[i])
+				ms_table_prefetch_entry(t, hash[i]);
+		for (i = 0; i < group; i++)
+			out[base + i] = simple[i]
+					    ? ms_count_decision(core, MS_DIR_INGRESS,
+								ingress_to(core, t, &key[i],
+									   hash[i], lens[base + i]))
+					    : ingress_slow(core, f[i], lens[base + i]);
 	}
 }
 

@@ -57,6 +57,18 @@ static inline uint64_t tag_matches(uint64_t tags, uint8_t tag)
 	return (x - 0x0101010101010101ull) & ~x & 0x0080808080808080ull;
 }
 
+/* Once the bucket is near: the entry its first matching tag names. */
+static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash)
+{
+	const struct ms_bucket *b = &table->bucket[first_bucket(table, hash)];
+	uint64_t tags, hits;
+
+	__builtin_memcpy(&tags, b->tag, 8);
+	hits = tag_matches(tags, hash_tag(hash));
+	if (hits)
+		MS_PREFETCH(MS_LOAD(&b->slot[__builtin_ctzll(hits) / 8]));
+}
+
 static MS_ALWAYS_INLINE struct ms_entry *bucket_find(const struct ms_bucket *b,
 						     const struct ms_key *key, uint8_t tag)
 {
