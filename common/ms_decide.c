@@ -351,15 +351,14 @@ void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const 
 	}
 }
 
+/* Egress has no bucket prefetch yet: the same decisions as ms_egress(), frame by frame. */
 void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
 		     uint32_t n, uint16_t src_owner, struct ms_decision *out)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
-		out[i] = ms_count_decision(core, MS_DIR_EGRESS,
-					   egress_one(core, t, frames[i], lens[i], src_owner));
+		out[i] = ms_egress(core, frames[i], lens[i], src_owner);
 }
 
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
