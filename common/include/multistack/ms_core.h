@@ -110,7 +110,7 @@ enum ms_direction { MS_DIR_INGRESS = 0, MS_DIR_EGRESS = 1, MS_DIR__COUNT };
 struct ms_decision {
 	uint8_t verdict; /* enum ms_verdict */
 	uint8_t reason;	 /* enum ms_reason */
-	uint16_t owner;	 /* the destination owner when verdict == MS_VERDICT_PORT */
+	uint16_t owner;	 /* the destination owner when verdict == MS_VERDICT_PORT, else 0 */
 };
 
 /* Status codes of writers; each OS glue maps them to its own errno. */
