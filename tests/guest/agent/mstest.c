@@ -25,7 +25,14 @@
 #include <unistd.h>
 
 #include "mstest.h"
+#include "multistack/ms_app.h"
 #include "multistack/ms_uapi.h"
+
+/* The same request path as applications: ms_app.h's, whichever backend opened the port. */
+int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as)
+{
+	return ms_app_send(mst_port_fd(port), as ? as : mst_port_name(port), req) ? errno : 0;
+}
 
 #ifndef IPPROTO_UDPLITE
 #define IPPROTO_UDPLITE 136

@@ -31,6 +31,9 @@ void mst_port_close(struct mst_port *port);
  * port's own name when NULL) in nifr_name; 0 or an errno value.
  */
 int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as);
+/* The port's netmap fd and its name ("valem:vp0"), for requests built on ms_app.h. */
+int mst_port_fd(const struct mst_port *port);
+const char *mst_port_name(const struct mst_port *port);
 /*
  * Sends one frame from the port (from_host: from a NIC's host stack side).  dst receives
  * where the switch sent it when the implementation can tell ("" dropped, "*" every port,

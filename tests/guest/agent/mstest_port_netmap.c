@@ -14,7 +14,6 @@
 
 /* netmap's headers need the ones above */
 #include <net/netmap.h>
-#include <net/netmap_legacy.h>
 #include <net/netmap_user.h>
 
 #include "mstest.h"
@@ -83,19 +82,14 @@ void mst_port_close(struct mst_port *port)
 	free(port);
 }
 
-int mst_port_config(struct mst_port *port, struct ms_req *req, const char *as)
+int mst_port_fd(const struct mst_port *port)
 {
-	struct nm_ifreq ifr;
+	return port->fd;
+}
 
-	_Static_assert(sizeof(*req) == sizeof(ifr.data), "ms_req fills nm_ifreq's data");
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.nifr_name, sizeof(ifr.nifr_name), "%.*s", (int) sizeof(ifr.nifr_name) - 1,
-		 as ? as : port->name);
-	memcpy(ifr.data, req, sizeof(*req));
-	if (ioctl(port->fd, NIOCCONFIG, &ifr) < 0)
-		return errno;
-	memcpy(req, ifr.data, sizeof(*req));
-	return 0;
+const char *mst_port_name(const struct mst_port *port)
+{
+	return port->name;
 }
 
 int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from_host,
