@@ -184,8 +184,8 @@ static inline uint16_t ms_rd16(const uint8_t *p)
  * The common case on the forwarding path: untagged IPv4 without options or
  * fragmentation, carrying a whole TCP or UDP header.  When this holds, the
  * addresses are at 26 and 30, the protocol at 23 and the ports at 34 and 36,
- * and the general parser would find exactly those; the decisions use it to
- * skip the parser, the parser to skip its general walk.
+ * and the general parser would find exactly those: the decisions use it to
+ * skip the parser, which then only sees the other frames.
  */
 static inline bool ms_ipv4_simple(const uint8_t *f, uint32_t len)
 {
@@ -221,7 +221,7 @@ void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct 
 bool ms_frag_recall(struct ms_core *core, enum ms_direction dir, const struct ms_pkt *pkt,
 		    struct ms_decision *decision);
 
-/* Counting (ms_stats.c). */
+/* Counting: one per-CPU block per core, no atomics (ms_os.h). */
 static inline struct ms_decision ms_count_decision(struct ms_core *core, enum ms_direction dir,
 						   struct ms_decision d)
 {

@@ -371,20 +371,6 @@ static void parse_arp(const uint8_t *p, uint32_t len, struct ms_pkt *pkt)
 	pkt->arp_sender = p + 14;
 }
 
-static inline bool parse_ipv4_fast(const uint8_t *f, uint32_t len, struct ms_pkt *pkt)
-{
-	if (!ms_ipv4_simple(f, len))
-		return false;
-	pkt->kind = MS_PKT_PORTS;
-	pkt->flow.family = MS_FAMILY_INET;
-	pkt->flow.proto = f[23];
-	pkt->flow.saddr = f + 26;
-	pkt->flow.daddr = f + 30;
-	pkt->flow.sport = rd16(f + 34);
-	pkt->flow.dport = rd16(f + 36);
-	return true;
-}
-
 void ms_parse(const uint8_t *frame, uint32_t len, struct ms_pkt *pkt)
 {
 	uint32_t off = 14;
@@ -393,8 +379,6 @@ void ms_parse(const uint8_t *frame, uint32_t len, struct ms_pkt *pkt)
 
 	pkt->first_fragment = 0;
 	pkt->reason = 0;
-	if (MS_LIKELY(parse_ipv4_fast(frame, len, pkt)))
-		return;
 	if (len < 14) {
 		malformed(pkt, MS_REASON_TRUNCATED_L2);
 		return;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ms_internal.h" /* the parser, to hold the fast path to the general one */
 #include "multistack/ms_core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +40,21 @@ static struct ms_core *fuzz_core(void)
 	return core;
 }
 
+/* Where the decisions skip the parser, the parser must have found the same flow. */
+static void check_fast_path(const uint8_t *frame, uint32_t len)
+{
+	struct ms_pkt pkt;
+
+	if (!ms_ipv4_simple(frame, len))
+		return;
+	ms_parse(frame, len, &pkt);
+	if (pkt.kind != MS_PKT_PORTS || pkt.flow.family != MS_FAMILY_INET ||
+	    pkt.flow.proto != frame[23] || pkt.flow.saddr != frame + 26 ||
+	    pkt.flow.daddr != frame + 30 || pkt.flow.sport != ms_rd16(frame + 34) ||
+	    pkt.flow.dport != ms_rd16(frame + 36))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ms_core *core = fuzz_core();
@@ -52,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!frame)
 		return 0;
 	memcpy(frame, data + 1, size - 1);
+	check_fast_path(frame, (uint32_t) (size - 1));
 	if (data[0] & 0x80) {
 		d = ms_egress(core, frame, (uint32_t) (size - 1), (uint16_t) (data[0] & 3));
 		if (ms_reason_verdict(d.reason, MS_DIR_EGRESS) != d.verdict)
