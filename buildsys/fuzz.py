@@ -42,9 +42,12 @@ def run(session: nox.Session, posargs: list[str]) -> None:
     session.log(f"seed corpus: {_seed_corpus(corpus)} inputs in {corpus}")
     args = posargs or ["-runs=10000000"]
     env = {"ASAN_OPTIONS": "halt_on_error=1", "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
+    artifacts = BUILD / "fuzz-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
     session.run(
         str(builddir / "tests" / "fuzz" / "fuzz_decide"),
         "-max_len=2048",
+        f"-artifact_prefix={artifacts}/",
         *args,
         str(corpus),
         env={**os.environ, **env},

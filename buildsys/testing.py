@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nox
 
-from buildsys import linux, userspace
+from buildsys import fuzz, linux, userspace
 from buildsys.paths import ROOT
 
 DOUBLE = ROOT / "tests" / "netmap_double"
@@ -88,5 +88,8 @@ def run_tests(session: nox.Session, posargs: list[str]) -> None:
     for variant in ("user", "asan"):
         builddir = userspace.build(session, variant)
         userspace.meson_test(session, builddir)
+    # A short fuzz run by count, not time: the seed captures plus a few hundred thousand
+    # mutations under ASan/UBSan and the target's own invariants (nox -s fuzz runs millions).
+    fuzz.run(session, ["-runs=300000"])
     build_module_for_guest(session)
     session.run("pytest", *(posargs or [str(ROOT / "tests")]), external=True)
