@@ -291,7 +291,8 @@ static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req,
 				    tuple->family, tuple->proto, tuple->port, port->up.name,
 				    status == MS_ERR_INUSE    ? "held by another port"
 				    : status == MS_ERR_EXISTS ? "already registered by this port"
-							      : "core error");
+				    : status == MS_ERR_NOMEM  ? "out of memory"
+							      : "invalid tuple");
 	}
 	return ms_status_errno(status);
 }
