@@ -46,6 +46,9 @@ def test_vagrantfile_validates(name: str, provider: str, tmp_path: Path) -> None
     env = dict(os.environ, VAGRANT_DEFAULT_PROVIDER=provider, VAGRANT_DOTFILE_PATH=str(tmp_path))
     command = ["vagrant", "validate"]
     if not provider_loadable(provider):
+        if provider == "libvirt":
+            # The Vagrantfile configures this provider's plugin; without it nothing validates.
+            pytest.skip("the vagrant-libvirt plugin is missing (apt-get install vagrant-libvirt)")
         # Vagrant refuses to load a provider that is not installed at all; the rest of the
         # Vagrantfile (box, sync, provisioners) is still checked.
         command.append("--ignore-provider")
