@@ -1,0 +1,206 @@
+"""The one place that finds Linux kernels and puts their releases in order.
+
+Debian's kernel release strings (`uname -r`) change every few weeks and come in several shapes:
+`5.10.0-35-amd64` (bullseye), `6.1.0-57-amd64` (bookworm), `6.12.57+deb13-amd64` (trixie and
+the backports), `7.2.3-amd64` (unstable). Sorting them as text puts `6.1.0-9` after `6.1.0-10`,
+so every caller that needs "the newest kernel" asks this module, which orders releases by the
+rules of `dpkg --compare-versions`. Nothing else in the repository names or sorts a release.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+_LINE = re.compile(r"^(\d+)\.(\d+)(?:\D|$)")
+
+
+def _char_weight(char: str) -> int:
+    """dpkg's order of one non-digit character: `~` first, then end of string, letters, the rest."""
+    if char == "~":
+        return -1
+    if ("a" <= char <= "z") or ("A" <= char <= "Z"):
+        return ord(char)
+    return ord(char) + 256
+
+
+def _is_digit(char: str) -> bool:
+    return "0" <= char <= "9"
+
+
+def _compare_part(a: str, b: str) -> int:
+    """dpkg's comparison of two upstream versions (or two revisions): runs of non-digits by
+    character weight, then runs of digits as numbers, alternately."""
+    i = j = 0
+    while i < len(a) or j < len(b):
+        while (i < len(a) and not _is_digit(a[i])) or (j < len(b) and not _is_digit(b[j])):
+            # The end of a string and a digit both weigh 0: shorter runs sort first.
+            wa = _char_weight(a[i]) if i < len(a) and not _is_digit(a[i]) else 0
+            wb = _char_weight(b[j]) if j < len(b) and not _is_digit(b[j]) else 0
+            if wa != wb:
+                return -1 if wa < wb else 1
+            i += 1
+            j += 1
+        start_a, start_b = i, j
+        while i < len(a) and _is_digit(a[i]):
+            i += 1
+        while j < len(b) and _is_digit(b[j]):
+            j += 1
+        na = int(a[start_a:i] or "0")
+        nb = int(b[start_b:j] or "0")
+        if na != nb:
+            return -1 if na < nb else 1
+    return 0
+
+
+def _split(version: str) -> tuple[int, str, str]:
+    """(epoch, upstream, revision) as dpkg splits a version: the epoch before the first `:`,
+    the revision after the last `-`."""
+    epoch = 0
+    if ":" in version:
+        head, version = version.split(":", 1)
+        epoch = int(head) if head.isdigit() else 0
+    upstream, _, revision = version.rpartition("-")
+    if not upstream:
+        return epoch, revision, ""
+    return epoch, upstream, revision
+
+
+def compare_releases(a: str, b: str) -> int:
+    """-1, 0 or 1 as `a` is older than, equal to or newer than `b` under dpkg's version rules
+    (`dpkg --compare-versions a lt b` and friends)."""
+    epoch_a, up_a, rev_a = _split(a)
+    epoch_b, up_b, rev_b = _split(b)
+    if epoch_a != epoch_b:
+        return -1 if epoch_a < epoch_b else 1
+    return _compare_part(up_a, up_b) or _compare_part(rev_a, rev_b)
+
+
+def release_sort_key(release: str) -> Any:
+    """A key for sorted() and max() that orders releases oldest to newest."""
+    return functools.cmp_to_key(compare_releases)(release)
+
+
+def line_of(release: str) -> tuple[int, int]:
+    """The kernel line (major, minor) of a release: `6.12.57+deb13-amd64` is (6, 12)."""
+    match = _LINE.match(release)
+    if match is None:
+        raise ValueError(f"{release!r} is not a Linux kernel release")
+    return int(match.group(1)), int(match.group(2))
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One installed kernel: its release, its kbuild directory and its image, where present.
+
+    Paths are as seen from this machine: for a kernel inside a chroot, the symbolic links
+    Debian installs (`build -> /usr/src/linux-headers-...`) are followed inside the chroot.
+    """
+
+    release: str
+    headers: Path | None
+    image: Path | None
+
+
+def _inside(root: Path, path: str) -> Path:
+    """`path` below `root`, with every symbolic link on the way read relative to `root`
+    (an absolute link in a chroot points into the chroot, not at the host)."""
+    if root == Path("/"):
+        return Path(path)
+    parts = list(PurePosixPath(path).parts[1:])
+    current = root
+    for _hop in range(64):
+        if not parts:
+            return current
+        part = parts.pop(0)
+        if part == "..":
+            current = current.parent if current != root else root
+            continue
+        candidate = current / part
+        if candidate.is_symlink():
+            target = PurePosixPath(os.readlink(candidate))
+            if target.is_absolute():
+                current = root
+                parts = list(target.parts[1:]) + parts
+            else:
+                parts = list(target.parts) + parts
+            continue
+        current = candidate
+    return current  # a symlink loop: let the caller's is_file() fail
+
+
+def _headers(root: Path, release: str) -> Path | None:
+    build = _inside(root, f"/lib/modules/{release}/build")
+    return build if (build / "Makefile").is_file() else None
+
+
+def _image(root: Path, release: str) -> Path | None:
+    for where in (f"/boot/vmlinuz-{release}", f"/usr/lib/modules/{release}/vmlinuz"):
+        image = _inside(root, where)
+        if image.is_file():
+            return image
+    return None
+
+
+def _releases(root: Path) -> set[str]:
+    found: set[str] = set()
+    for modules in ("/lib/modules", "/usr/lib/modules"):
+        directory = _inside(root, modules)
+        if directory.is_dir():
+            found.update(p.name for p in directory.iterdir() if _LINE.match(p.name))
+    boot = _inside(root, "/boot")
+    if boot.is_dir():
+        found.update(
+            p.name.removeprefix("vmlinuz-")
+            for p in boot.glob("vmlinuz-*")
+            if _LINE.match(p.name.removeprefix("vmlinuz-"))
+        )
+    return found
+
+
+def find_kernels(root: Path = Path("/")) -> list[Kernel]:
+    """The kernels installed under `root` (a machine or a chroot), oldest first.
+
+    A release is listed when its modules directory or its image exists; `headers` and `image`
+    are None where that part is not installed.
+    """
+    kernels = [Kernel(r, _headers(root, r), _image(root, r)) for r in _releases(root)]
+    return sorted(kernels, key=lambda k: release_sort_key(k.release))
+
+
+def newest(
+    kernels: Iterable[Kernel], *, need_headers: bool = False, need_image: bool = False
+) -> Kernel | None:
+    """The newest of `kernels` that has headers and/or an image as asked, or None."""
+    usable = [
+        k
+        for k in kernels
+        if (k.headers is not None or not need_headers) and (k.image is not None or not need_image)
+    ]
+    return max(usable, key=lambda k: release_sort_key(k.release)) if usable else None
+
+
+def find(release: str, root: Path = Path("/")) -> Kernel | None:
+    """The installed kernel with exactly this release, or None."""
+    return next((k for k in find_kernels(root) if k.release == release), None)
+
+
+def debian_default(root: Path = Path("/")) -> str | None:
+    """The release Debian's `linux-headers-amd64` (else `linux-image-amd64`) depends on: what a
+    fresh machine gets from `apt-get install linux-headers-amd64`. None off Debian."""
+    for package in ("linux-headers-amd64", "linux-image-amd64"):
+        command = ["dpkg-query", f"--root={root}", "-W", "-f=${Depends}", package]
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        except FileNotFoundError:
+            return None
+        match = re.search(r"linux-(?:headers|image)-(\d\S*?)(?:[\s,(]|$)", proc.stdout)
+        if proc.returncode == 0 and match:
+            return match.group(1)
+    return None
