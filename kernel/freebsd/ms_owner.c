@@ -17,9 +17,6 @@
 #include <sys/param.h>
 #include <sys/systm.h>
 
-#include <machine/atomic.h>
-#include <netinet/in.h>
-#include <netinet/in_pcb.h>
 #include <sys/capsicum.h>
 #include <sys/domain.h>
 #include <sys/file.h>
@@ -30,6 +27,11 @@
 #include <sys/rwlock.h>
 #include <sys/socket.h>
 #include <sys/socketvar.h>
+
+/* After sys/socket.h: 15's netinet/in_pcb.h pulls in net/route.h, which needs sockaddr. */
+#include <machine/atomic.h>
+#include <netinet/in.h>
+#include <netinet/in_pcb.h>
 #ifdef SCTP
 #include <netinet/sctp_pcb.h>
 #endif
