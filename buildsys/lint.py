@@ -9,7 +9,17 @@ import nox
 from buildsys.paths import ROOT
 
 # Directories whose C is ours; the netmap test double's headers mimic netmap's names, not its style.
-C_DIRS = ("common", "lib", "kernel", "tests/c", "tests/fuzz", "tests/guest", "bench", "tools")
+C_DIRS = (
+    "common",
+    "lib",
+    "kernel",
+    "tests/c",
+    "tests/fuzz",
+    "tests/guest",
+    "tests/freebsd_shims",
+    "bench",
+    "tools",
+)
 
 
 def c_files() -> list[str]:

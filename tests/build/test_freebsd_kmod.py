@@ -7,10 +7,11 @@ ELF object whose only unresolved symbols are the kernel's.
 
 Needs bmake, clang, ld.lld and llvm-objcopy (Debian: apt-get install bmake clang lld llvm),
 and a FreeBSD source tree with share/mk and sys: MS_FREEBSD_SRC=<tree> (or the parent of
-MS_FREEBSD_SYSDIR). Skips without them. Two things are adapted to building off FreeBSD:
-kmod.mk's `xargs -J` (BSD only) gets a stand-in, and a tree older than FreeBSD 13 gets the
-13+ net-epoch spelling mapped onto its own (see test_freebsd_compile.py); clang is told not
-to fail on warning flags an older kern.mk spells the way older clang did.
+MS_FREEBSD_SYSDIR). Skips without them, as in CI: FreeBSD's installed headers (what
+test_freebsd_compile.py uses there) do not include its make files. Two things are adapted to
+building off FreeBSD: kmod.mk's `xargs -J` (BSD only) gets a stand-in, and a tree older than
+FreeBSD 13 gets the 13+ net-epoch spelling mapped onto its own (see test_freebsd_compile.py);
+clang is told not to fail on warning flags an older kern.mk spells the way older clang did.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def _source_tree() -> Path:
     if not value and os.environ.get("MS_FREEBSD_SYSDIR"):
         value = str(Path(os.environ["MS_FREEBSD_SYSDIR"]).parent)
     if not value:
-        pytest.skip("no FreeBSD source tree: set MS_FREEBSD_SRC=<tree with share/mk and sys>")
+        pytest.skip(
+            "no FreeBSD source tree: set MS_FREEBSD_SRC=<tree with share/mk and sys> "
+            "(the installed headers the compile check uses carry no bsd.kmod.mk or kmod.mk)"
+        )
     tree = Path(value)
     if (
         not (tree / "share" / "mk" / "bsd.kmod.mk").is_file()
