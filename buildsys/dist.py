@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from buildsys import kernels
 from buildsys.meta import read_meta
 
 if TYPE_CHECKING:
@@ -216,15 +217,11 @@ def build_release(repo: Path, out_dir: Path) -> Release:
 
 
 def default_kernel_release() -> str:
-    """The running kernel if its headers are installed, else the newest one with headers."""
-    modules = Path("/lib/modules")
-    running = os.uname().release
-    if (modules / running / "build").exists():
-        return running
-    with_headers = sorted(p.name for p in modules.glob("*") if (p / "build").exists())
-    if not with_headers:
-        raise DistError("no kernel headers in /lib/modules: install linux-headers-amd64")
-    return with_headers[-1]
+    """The kernel the check builds for when none is named (see kernels.default_kernel)."""
+    kernel = kernels.default_kernel(need_headers=True)
+    if kernel is None:
+        raise DistError("no kernel headers are installed: install linux-headers-amd64")
+    return kernel.release
 
 
 def _run_step(what: str, command: Sequence[str], log: Callable[[str], None], **kwargs: Any) -> None:
@@ -290,9 +287,12 @@ def check_release(
         log,
     )
 
-    kernel_build = Path("/lib/modules") / kernel_release / "build"
-    if not kernel_build.exists():
-        raise DistError(f"no headers for kernel {kernel_release} at {kernel_build}")
+    kernel = kernels.find(kernel_release)
+    if kernel is None or kernel.headers is None:
+        raise DistError(
+            f"no headers for kernel {kernel_release}: install linux-headers-{kernel_release}"
+        )
+    kernel_build = kernel.headers
     double = work / "netmap-double"
     _copy_sources(netmap_double, double)
     _run_step(
@@ -347,7 +347,7 @@ def release_check(session: nox.Session, posargs: Sequence[str]) -> None:
         posargs,
         "Build and test an unpacked release tarball",
         ("--tarball", "default: out/dist/NAME-VERSION.tar.gz of the repository's META"),
-        ("--kernel", "kernel release with headers in /lib/modules (default: running or newest)"),
+        ("--kernel", "kernel release with headers installed (default: running, Debian's, newest)"),
         ("--netmap-double", "netmap test double (default: tests/netmap_double)"),
     )
     try:

@@ -97,7 +97,8 @@ def line_of(release: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Kernel:
-    """One installed kernel: its release, its kbuild directory and its image, where present.
+    """One installed kernel: its release, its kbuild directory, its image and its modules
+    directory (the one with modules.dep, for booting it), where present.
 
     Paths are as seen from this machine: for a kernel inside a chroot, the symbolic links
     Debian installs (`build -> /usr/src/linux-headers-...`) are followed inside the chroot.
@@ -106,6 +107,7 @@ class Kernel:
     release: str
     headers: Path | None
     image: Path | None
+    modules: Path | None = None
 
 
 def _inside(root: Path, path: str) -> Path:
@@ -148,6 +150,11 @@ def _image(root: Path, release: str) -> Path | None:
     return None
 
 
+def _modules(root: Path, release: str) -> Path | None:
+    directory = _inside(root, f"/lib/modules/{release}")
+    return directory if (directory / "modules.dep").is_file() else None
+
+
 def _releases(root: Path) -> set[str]:
     found: set[str] = set()
     for modules in ("/lib/modules", "/usr/lib/modules"):
@@ -167,23 +174,34 @@ def _releases(root: Path) -> set[str]:
 def find_kernels(root: Path = Path("/")) -> list[Kernel]:
     """The kernels installed under `root` (a machine or a chroot), oldest first.
 
-    A release is listed when its modules directory or its image exists; `headers` and `image`
-    are None where that part is not installed.
+    A release is listed when its modules directory or its image exists; `headers`, `image` and
+    `modules` are None where that part is not installed.
     """
-    kernels = [Kernel(r, _headers(root, r), _image(root, r)) for r in _releases(root)]
+    kernels = [
+        Kernel(r, _headers(root, r), _image(root, r), _modules(root, r)) for r in _releases(root)
+    ]
     return sorted(kernels, key=lambda k: release_sort_key(k.release))
 
 
 def newest(
-    kernels: Iterable[Kernel], *, need_headers: bool = False, need_image: bool = False
+    kernels: Iterable[Kernel],
+    *,
+    need_headers: bool = False,
+    need_image: bool = False,
+    need_modules: bool = False,
 ) -> Kernel | None:
-    """The newest of `kernels` that has headers and/or an image as asked, or None."""
-    usable = [
-        k
-        for k in kernels
-        if (k.headers is not None or not need_headers) and (k.image is not None or not need_image)
-    ]
+    """The newest of `kernels` that has headers, an image and/or modules as asked, or None."""
+    usable = [k for k in kernels if _has(k, need_headers, need_image, need_modules)]
     return max(usable, key=lambda k: release_sort_key(k.release)) if usable else None
+
+
+def _has(kernel: Kernel, need_headers: bool, need_image: bool, need_modules: bool) -> bool:
+    wanted = (
+        (need_headers, kernel.headers),
+        (need_image, kernel.image),
+        (need_modules, kernel.modules),
+    )
+    return all(part is not None for needed, part in wanted if needed)
 
 
 def find(release: str, root: Path = Path("/")) -> Kernel | None:
@@ -204,3 +222,22 @@ def debian_default(root: Path = Path("/")) -> str | None:
         if proc.returncode == 0 and match:
             return match.group(1)
     return None
+
+
+def default_kernel(
+    *,
+    need_headers: bool = False,
+    need_image: bool = False,
+    need_modules: bool = False,
+    root: Path = Path("/"),
+) -> Kernel | None:
+    """The kernel to use when none is named, of those that have what is asked: the running one,
+    else the one Debian's metapackage points at (what `apt-get install linux-headers-amd64`
+    gave a fresh machine), else the newest installed."""
+    usable = [k for k in find_kernels(root) if _has(k, need_headers, need_image, need_modules)]
+    running = os.uname().release if root == Path("/") else None
+    for wanted in (running, debian_default(root)):
+        for kernel in usable:
+            if kernel.release == wanted:
+                return kernel
+    return newest(usable)

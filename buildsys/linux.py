@@ -3,12 +3,14 @@
     nox -s build-linux -- [KSRC=<kernel build dir>] NSRC=<netmap tree> [NBUILD=<netmap build dir>]
                           [OUT=<dir>] [--vm NAME]
 
-KSRC defaults to the running kernel's build directory; NSRC and NBUILD may also come from the
-environment. NBUILD is where netmap was configured and built (its Module.symvers and generated
-netmap_linux_config.h); it defaults to NSRC/LINUX when netmap was built in place there, else to
-NSRC. NSRC=tests/netmap_double builds the test double into build/netmap_double/<release>/ first.
-The module is built with W=1 in build/linux/<release>-<netmap>/ (a copy of kernel/linux and
-common/ with the rendered Kbuild) and copied to out/linux/<release>/multistack.ko.
+KSRC defaults to the build directory of buildsys.kernels.default_kernel (the running kernel,
+else the one Debian's linux-headers-amd64 installed, else the newest with headers); NSRC and
+NBUILD may also come from the environment. NBUILD is where netmap was configured and built
+(its Module.symvers and generated netmap_linux_config.h); it defaults to NSRC/LINUX when netmap
+was built in place there, else to NSRC. NSRC=tests/netmap_double builds the test double into
+build/netmap_double/<release>/ first. The module is built with W=1 in
+build/linux/<release>-<netmap>/ (a copy of kernel/linux and common/ with the rendered Kbuild)
+and copied to out/linux/<release>/multistack.ko.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from buildsys import kernels
 from buildsys.kbuild import write_kbuild_tree
 from buildsys.meta import read_meta, release_tuple
 
@@ -84,7 +87,7 @@ def parse_args(posargs: Sequence[str], environ: Mapping[str, str]) -> Request:
             rest.append(arg)
     if rest and vm is None:
         raise BuildError(f"unknown argument {rest[0]!r}. {USAGE}")
-    ksrc = values.get("KSRC") or f"/lib/modules/{os.uname().release}/build"
+    ksrc = values.get("KSRC") or _default_ksrc()
     nsrc = values.get("NSRC") or environ.get("NSRC")
     nbuild = values.get("NBUILD") or environ.get("NBUILD")
     out = values.get("OUT")
@@ -98,13 +101,23 @@ def parse_args(posargs: Sequence[str], environ: Mapping[str, str]) -> Request:
     )
 
 
+def _default_ksrc() -> Path:
+    kernel = kernels.default_kernel(need_headers=True)
+    if kernel is None or kernel.headers is None:
+        raise BuildError(
+            "no kernel headers are installed: install linux-headers-amd64 (Debian) "
+            "or pass KSRC=<kernel build dir>"
+        )
+    return kernel.headers
+
+
 def kernel_release(ksrc: Path) -> str:
     """The release KSRC builds for (UTS_RELEASE, as `uname -r` prints it), or BuildError."""
     uts = ksrc / "include" / "generated" / "utsrelease.h"
     if not (ksrc / "Makefile").is_file() or not uts.is_file():
         raise BuildError(
-            f"no kernel headers at KSRC={ksrc}: install linux-headers-$(uname -r) "
-            "or pass KSRC=<kernel build dir>"
+            f"no kernel headers at KSRC={ksrc}: install the kernel's headers "
+            "(linux-headers-amd64 on Debian) or pass KSRC=<kernel build dir>"
         )
     match = _UTS.search(uts.read_text(encoding="utf-8", errors="replace"))
     if match is None:
@@ -227,10 +240,10 @@ def build(request: Request) -> Result:
 def _supported_note(release: str) -> str | None:
     """A warning when the kernel is outside META's tested range (the build may still work)."""
     meta = read_meta(REPO / "META")
-    match = re.match(r"^([0-9]+)\.([0-9]+)", release)
-    if match is None:
+    try:
+        found = kernels.line_of(release)
+    except ValueError:
         return None
-    found = (int(match.group(1)), int(match.group(2)))
     if release_tuple(meta.linux_min) <= found <= release_tuple(meta.linux_max):
         return None
     return f"kernel {release} is outside the tested range {meta.linux_min}..{meta.linux_max}"

@@ -46,8 +46,8 @@ def _at_least(number: int) -> str:
 def linux_kernel_regex(low: str, high: str) -> str:
     """A bash `=~` regex accepting kernel releases from `low` to `high` (MAJOR.MINOR, inclusive).
 
-    DKMS matches it against the full release (`6.1.0-56-amd64`), so after the minor number
-    anything but another digit may follow.
+    DKMS matches it against the full release (`uname -r`: MAJOR.MINOR.PATCH and Debian's ABI
+    and flavour suffixes), so after the minor number anything but another digit may follow.
     """
     low_major, low_minor = release_tuple(low)
     high_major, high_minor = release_tuple(high)

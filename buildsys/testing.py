@@ -3,51 +3,25 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import nox
 
-from buildsys import fuzz, linux, userspace
+from buildsys import fuzz, kernels, linux, userspace
 from buildsys.paths import ROOT
 
 DOUBLE = ROOT / "tests" / "netmap_double"
 
 
-def _has_image_and_headers(release: str) -> bool:
-    return (Path("/boot") / f"vmlinuz-{release}").is_file() and (
-        Path("/lib/modules") / release / "build"
-    ).is_dir()
-
-
-def _debian_default_release() -> str | None:
-    """The release Debian's linux-image-amd64 points at: what a fresh machine boots."""
-    proc = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Depends}", "linux-image-amd64"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    match = re.search(r"linux-image-(\S+)", proc.stdout)
-    return match.group(1) if proc.returncode == 0 and match else None
-
-
-def guest_kernel_release() -> str | None:
-    """The kernel the guest boots: MS_GUEST_KREL, else Debian's default, else the newest.
-
-    Other kernels (a backport installed by hand, say) are tested by naming them, so that a
-    test run does not change with whatever else happens to be installed.
-    """
-    for wanted in (os.environ.get("MS_GUEST_KREL"), _debian_default_release()):
-        if wanted and _has_image_and_headers(wanted):
-            return wanted
-    releases = [
-        p.name.removeprefix("vmlinuz-")
-        for p in Path("/boot").glob("vmlinuz-*")
-        if _has_image_and_headers(p.name.removeprefix("vmlinuz-"))
-    ]
-    return sorted(releases)[-1] if releases else None
+def guest_kernel(wanted: str | None) -> kernels.Kernel | None:
+    """The kernel the guest boots: `wanted` (MS_GUEST_KREL) if given, else the default kernel
+    with an image and headers (kernels.default_kernel), so that a test run does not change
+    with whatever else happens to be installed."""
+    if wanted:
+        kernel = kernels.find(wanted)
+        return kernel if kernel and kernel.image and kernel.headers else None
+    return kernels.default_kernel(need_headers=True, need_image=True)
 
 
 def module_release(module: Path) -> str:
@@ -67,13 +41,13 @@ def build_module_for_guest(session: nox.Session) -> None:
     nsrc = Path(os.environ["NSRC"]) if "NSRC" in os.environ else DOUBLE
     nbuild = Path(os.environ["NBUILD"]) if "NBUILD" in os.environ else None
     if nbuild is not None and (nbuild / "netmap.ko").is_file():
-        release: str | None = module_release(nbuild / "netmap.ko")
+        kernel = guest_kernel(module_release(nbuild / "netmap.ko"))
     else:
-        release = guest_kernel_release()
-    if release is None:
-        session.warn("no Debian kernel image with headers: the guest tests will skip")
+        kernel = guest_kernel(os.environ.get("MS_GUEST_KREL"))
+    if kernel is None or kernel.headers is None:
+        session.warn("no kernel with both image and headers installed: the guest tests will skip")
         return
-    ksrc = Path("/lib/modules") / release / "build"
+    release, ksrc = kernel.release, kernel.headers
     request = linux.Request(
         ksrc=ksrc, nsrc=nsrc.resolve(), nbuild=nbuild, out=None, vm=None, rest=()
     )

@@ -117,6 +117,7 @@ def _install(
     """A kernel laid out as Debian's packages lay it out, below `root`."""
     modules = root / "usr/lib/modules" / release
     modules.mkdir(parents=True)
+    (modules / "modules.dep").write_text("")
     if headers:
         src = root / "usr/src" / f"linux-headers-{release}"
         src.mkdir(parents=True)
@@ -155,6 +156,7 @@ def test_find_kernels_in_a_chroot(tmp_path: Path) -> None:
     assert by_release["6.1.0-10-amd64"].headers == root / "usr/src/linux-headers-6.1.0-10-amd64"
     assert by_release["6.1.0-10-amd64"].image == root / "boot/vmlinuz-6.1.0-10-amd64"
     assert by_release["6.1.0-9-amd64"].image is None
+    assert by_release["6.1.0-9-amd64"].modules == root / "usr/lib/modules/6.1.0-9-amd64"
     assert by_release["7.3.10+deb13-amd64"].headers is None
     assert by_release["7.3.10+deb13-amd64"].image == (
         root / "usr/lib/modules/7.3.10+deb13-amd64/vmlinuz"
@@ -190,6 +192,7 @@ def test_this_machine_lists_its_kernels_in_order() -> None:
     for kernel in found:
         assert kernel.headers is None or (kernel.headers / "Makefile").is_file()
         assert kernel.image is None or kernel.image.is_file()
+        assert kernel.modules is None or (kernel.modules / "modules.dep").is_file()
     running = os.uname().release
     if Path("/lib/modules", running, "build", "Makefile").is_file():
         assert running in releases
@@ -201,3 +204,26 @@ def test_debian_default_is_installed_when_debian_names_one() -> None:
         pytest.skip("linux-headers-amd64 / linux-image-amd64 is not installed")
     line_of(default)  # a release, not a package name
     assert kernels.find(default) is not None, f"{default} is the default but not installed"
+
+
+def test_default_kernel_in_a_chroot_is_the_newest_with_what_is_asked(tmp_path: Path) -> None:
+    # No running kernel and no dpkg database in a chroot: the newest usable one is the default.
+    root = _chroot(tmp_path)
+    _install(root, "6.1.0-10-amd64", headers=True, image="boot")
+    _install(root, "6.1.0-9-amd64", headers=True, image="boot")
+    _install(root, "6.12.57+deb13-amd64", headers=False, image="boot")
+    assert kernels.default_kernel(root=root).release == "6.12.57+deb13-amd64"
+    picked = kernels.default_kernel(need_headers=True, need_image=True, root=root)
+    assert picked is not None and picked.release == "6.1.0-10-amd64"
+    assert kernels.default_kernel(need_headers=True, root=_chroot(tmp_path / "empty")) is None
+
+
+def test_default_kernel_here_prefers_the_running_one() -> None:
+    picked = kernels.default_kernel(need_headers=True)
+    running = kernels.find(os.uname().release)
+    if running is not None and running.headers is not None:
+        assert picked == running
+    elif picked is None:
+        assert newest(find_kernels(), need_headers=True) is None
+    else:
+        assert picked.headers is not None and (picked.headers / "Makefile").is_file()

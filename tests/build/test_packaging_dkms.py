@@ -12,28 +12,30 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from buildsys import kernels
+from buildsys.dist import build_release
+from buildsys.meta import read_meta
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-
-from buildsys.dist import build_release  # noqa: E402
-from buildsys.meta import read_meta  # noqa: E402
-
-KERNEL = "6.1.0-56-amd64"
-KERNEL_BUILD = Path("/lib/modules") / KERNEL / "build"
+_KERNEL = kernels.default_kernel(need_headers=True)
 
 if os.geteuid() != 0:
     pytest.skip("dkms build needs root", allow_module_level=True)
 if shutil.which("dkms") is None:
     pytest.skip("dkms is not installed (apt-get install dkms)", allow_module_level=True)
-if not KERNEL_BUILD.exists():
-    pytest.skip(f"no headers for {KERNEL} (linux-headers-{KERNEL})", allow_module_level=True)
+if _KERNEL is None or _KERNEL.headers is None:
+    pytest.skip(
+        "no kernel headers are installed (apt-get install linux-headers-amd64)",
+        allow_module_level=True,
+    )
+KERNEL = _KERNEL.release
+KERNEL_BUILD = _KERNEL.headers
 
 
 class Dkms:

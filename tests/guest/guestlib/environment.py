@@ -4,7 +4,8 @@ Every path can be overridden from the environment, so the same scenarios run
 against the netmap test double in CI and against a real netmap build:
 
     MS_GUEST_KREL   kernel release to boot (default: the one the modules under test were
-                    built for, from their vermagic; else the newest with an image and modules)
+                    built for, from their vermagic; else the kernel buildsys.kernels picks
+                    among those with an image and modules)
     MULTISTACK_KO   default out/linux/<release>/multistack.ko
     NSRC, NBUILD    a netmap source tree and its build directory (NBUILD defaults to NSRC/LINUX)
     NETMAP_KO       default NBUILD/netmap.ko when NSRC or NBUILD is set, else the test double
@@ -17,15 +18,16 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from buildsys import kernels
+
 REPO = Path(__file__).resolve().parents[3]
 BUILD_DIR = REPO / "build" / "guest"
 GUEST_DIR = REPO / "tests" / "guest"
 
 
 def _bootable(release: str) -> bool:
-    return (Path("/boot") / f"vmlinuz-{release}").is_file() and (
-        Path("/lib/modules") / release / "modules.dep"
-    ).is_file()
+    kernel = kernels.find(release)
+    return kernel is not None and kernel.image is not None and kernel.modules is not None
 
 
 def module_release(ko: Path) -> str | None:
@@ -46,14 +48,16 @@ def _pick_release(nbuild: Path | None) -> str | None:
     candidates = [os.environ.get("MULTISTACK_KO"), os.environ.get("NETMAP_KO")]
     if nbuild is not None:
         candidates.append(str(nbuild / "netmap.ko"))
-    candidates += sorted(map(str, (REPO / "out" / "linux").glob("*/multistack.ko")), reverse=True)
+    built = (REPO / "out" / "linux").glob("*/multistack.ko")
+    candidates += sorted(
+        map(str, built), key=lambda ko: kernels.release_sort_key(Path(ko).parent.name), reverse=True
+    )
     for ko in filter(None, candidates):
         release = module_release(Path(ko))
         if release is not None and _bootable(release):
             return release
-    releases = [p.name.removeprefix("vmlinuz-") for p in Path("/boot").glob("vmlinuz-*")]
-    bootable = sorted(r for r in releases if _bootable(r))
-    return bootable[-1] if bootable else None
+    kernel = kernels.default_kernel(need_image=True, need_modules=True)
+    return kernel.release if kernel else None
 
 
 @dataclass(frozen=True)
@@ -102,21 +106,27 @@ class GuestEnv:
         return cls(qemu=Path(qemu) if qemu else None, release=release, netmap=netmap)
 
     @property
-    def kernel_image(self) -> Path:
-        return Path("/boot") / f"vmlinuz-{self.release}"
+    def kernel(self) -> kernels.Kernel:
+        return kernels.find(str(self.release)) or kernels.Kernel(str(self.release), None, None)
 
     @property
-    def modules_dir(self) -> Path:
-        return Path("/lib/modules") / str(self.release)
+    def kernel_image(self) -> Path | None:
+        return self.kernel.image
+
+    @property
+    def modules_dir(self) -> Path | None:
+        return self.kernel.modules
 
     def boot_skip_reason(self) -> str | None:
         """Why no guest can boot here, or None."""
         if self.qemu is None:
             return "qemu-system-x86_64 is not installed"
         if self.release is None:
-            return "no kernel image /boot/vmlinuz-* with modules in /lib/modules"
-        if not self.kernel_image.is_file():
-            return f"kernel image {self.kernel_image} is missing"
+            return "no installed kernel has both an image and modules (linux-image-amd64)"
+        if self.kernel_image is None:
+            return f"kernel {self.release} has no image installed (linux-image-{self.release})"
+        if self.modules_dir is None:
+            return f"kernel {self.release} has no modules.dep installed"
         return None
 
     @property
