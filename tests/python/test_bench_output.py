@@ -1,4 +1,4 @@
-"""The benchmark's machine-readable output: every case, every size, the fields tools rely on.
+"""The benchmark's machine-readable output: every case, size and order, against the baseline.
 
 No timing is asserted here: figures belong to `nox -s bench`, not to tests.
 """
@@ -18,15 +18,16 @@ sys.path.insert(0, str(REPO))
 
 from buildsys.bench import evaluate_targets  # noqa: E402
 
-CASES = {"ingress_ipv4_hit", "ingress_ipv4_miss", "ingress_ipv6_hit", "egress_validate"}
+CASES = {"ingress_ipv4_hit", "ingress_ipv4_miss", "ingress_ipv6_hit", "egress_ipv4"}
+VARIANTS = ("core_per_frame", "core_batched", "baseline")
 
 
 @pytest.fixture(scope="module")
-def results() -> list[dict[str, object]]:
+def lines() -> list[dict[str, object]]:
     if not BENCH.is_file():
         pytest.skip(f"the benchmark is not built ({BENCH}): run nox -s tests or meson/ninja")
     out = subprocess.run(
-        [str(BENCH), "--sizes", "1,1000", "--seconds", "0.01", "--flows", "64"],
+        [str(BENCH), "--sizes", "1,1000,2000", "--seconds", "0.03", "--rounds", "3"],
         check=True,
         capture_output=True,
         text=True,
@@ -34,33 +35,72 @@ def results() -> list[dict[str, object]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def test_every_case_at_every_size_in_both_modes(results: list[dict[str, object]]) -> None:
-    seen = {(r["case"], r.get("mode"), r["tuples"]) for r in results if "ns_per_pkt" in r}
-    expected = {(c, m, n) for c in CASES for m in ("per_frame", "batched") for n in (1, 1000)}
-    assert seen == expected
+def test_every_case_at_every_size_in_both_orders(lines: list[dict[str, object]]) -> None:
+    results = [r for r in lines if "ratio_batched" in r]
+    seen = {(r["case"], r["order"], r["tuples"]) for r in results}
+    assert seen == {(c, o, n) for c in CASES for o in ("ring", "random") for n in (1, 1000, 2000)}
     for r in results:
-        if "ns_per_pkt" in r:
-            assert isinstance(r["ns_per_pkt"], float) and r["ns_per_pkt"] > 0
-            assert r["mpps"] == pytest.approx(1000 / r["ns_per_pkt"], rel=0.01)
+        # As many distinct flows as tuples, and a pool that holds every one of them.
+        assert r["flows"] == r["tuples"]
+        assert isinstance(r["frames"], int) and r["frames"] >= r["tuples"]
+        assert r["rounds"] == 3
+        rounds = r["rounds_ns"]
+        assert isinstance(rounds, dict)
+        for v in VARIANTS:
+            figures = sorted(rounds[v])
+            assert len(figures) == 3 and all(x > 0 for x in figures)
+            assert r[f"{v}_ns"] == pytest.approx(figures[1], abs=0.01)  # the median
+        for mode, core in (("per_frame", "core_per_frame_ns"), ("batched", "core_batched_ns")):
+            ratio = r["baseline_ns"] / r[core]  # type: ignore[operator]
+            assert r[f"ratio_{mode}"] == pytest.approx(ratio, rel=0.02, abs=0.01)
 
 
-def test_memory_and_registration_rates_are_reported(results: list[dict[str, object]]) -> None:
-    memory = {r["tuples"]: r["bytes_per_tuple"] for r in results if r["case"] == "memory"}
-    rates = {r["tuples"]: r["ops_per_sec"] for r in results if r["case"] == "bind_unbind"}
-    assert set(memory) == set(rates) == {1, 1000}
-    # An entry, its share of the buckets and of its address claim: never tiny, never huge.
-    assert 64 <= memory[1000] <= 1024
-    assert all(isinstance(v, int | float) and v > 0 for v in rates.values())
+def test_memory_of_both_designs_per_family(lines: list[dict[str, object]]) -> None:
+    memory = {(m["family"], m["tuples"]): m for m in lines if m["case"] == "memory"}
+    assert set(memory) == {(f, n) for f in (4, 6) for n in (1, 1000, 2000)}
+    # The 2015 design's 16,384 bucket heads weigh on small tables, its entries on large ones.
+    assert memory[(4, 1)]["baseline_bytes_per_tuple"] > 16384 * 8
+    for m in memory.values():
+        assert 0 < float(m["core_bytes_per_tuple"]) < 4096  # type: ignore[arg-type]
+    rates = {r["tuples"]: r["ops_per_sec"] for r in lines if r["case"] == "bind_unbind"}
+    assert set(rates) == {1, 1000, 2000} and all(v > 0 for v in rates.values())  # type: ignore[operator]
 
 
-def test_targets_compare_hits_within_one_run() -> None:
-    def hit(tuples: int, ns: float) -> dict[str, object]:
-        return {"case": "ingress_ipv4_hit", "mode": "per_frame", "tuples": tuples, "ns_per_pkt": ns}
+def test_bad_arguments_are_refused() -> None:
+    if not BENCH.is_file():
+        pytest.skip(f"the benchmark is not built ({BENCH})")
+    for args in (["--rounds", "0"], ["--seconds", "0"], ["--sizes", "0"], ["--frobnicate", "1"]):
+        proc = subprocess.run([str(BENCH), *args], capture_output=True, text=True, check=False)
+        assert proc.returncode == 2 and "usage" in proc.stderr
 
-    targets = evaluate_targets([hit(1000, 8.0), hit(65536, 9.0), hit(1000000, 30.0)])
-    met = {t["target"]: t["met"] for t in targets}
+
+def test_goals_are_evaluated_per_case_order_and_mode() -> None:
+    def result(case: str, tuples: int, per_frame: float, batched: float) -> dict[str, object]:
+        return {
+            "case": case,
+            "order": "ring",
+            "tuples": tuples,
+            "ratio_per_frame": per_frame,
+            "ratio_batched": batched,
+        }
+
+    results = [
+        result("ingress_ipv4_hit", 1000, 1.0, 1.0),  # no goal at this size
+        result("ingress_ipv4_miss", 65536, 1.0, 1.0),  # no goal for misses
+        result("ingress_ipv4_hit", 65536, 4.0, 6.0),
+        result("egress_ipv4", 1000000, 150.0, 99.0),
+    ]
+    memory = [
+        {"family": 4, "tuples": 65536, "core_bytes_per_tuple": 60.0},
+        {"family": 6, "tuples": 1000000, "core_bytes_per_tuple": 70.0},
+        {"family": 4, "tuples": 1000, "core_bytes_per_tuple": 900.0},
+    ]
+    met = {t["target"]: t["met"] for t in evaluate_targets(results, memory)}  # type: ignore[arg-type]
     assert met == {
-        "ns_per_hit_at_65536 <= 10": True,
-        "ns_per_hit_at_1000000 <= 25": False,
-        "growth_1000_to_65536 <= 1.5": True,
+        "ingress_ipv4_hit ring per_frame at 65536: >= 5x the 2015 design": False,
+        "ingress_ipv4_hit ring batched at 65536: >= 5x the 2015 design": True,
+        "egress_ipv4 ring per_frame at 1000000: >= 100x the 2015 design": True,
+        "egress_ipv4 ring batched at 1000000: >= 100x the 2015 design": False,
+        "IPv4 at 65536: <= 64 bytes per tuple": True,
+        "IPv6 at 1000000: <= 64 bytes per tuple": False,
     }
