@@ -61,6 +61,45 @@ def test_kernel_regex_accepts_exactly_the_range(low: str, high: str) -> None:
     assert bash_matches(regex, releases) == expected
 
 
+# Release strings as Debian's suites spell them (shape of `uname -r`), each with whether
+# multistack supports it (Linux 5.10 to 7.3).
+SUPPORTED_RELEASES = [
+    "5.10.0-35-amd64",  # bullseye
+    "5.10.0-9-cloud-amd64",
+    "6.1.0-57-amd64",  # bookworm
+    "6.1.0-9-rt-amd64",
+    "6.12.57+deb13-amd64",  # trixie
+    "6.12.107+deb12-amd64",  # bookworm-backports
+    "7.0.12+deb13-amd64",
+    "7.2.3-amd64",  # forky/unstable
+    "7.2.12+deb14-amd64",
+    "7.3.1+deb13-amd64",  # trixie-backports
+    "7.3.10+deb13-cloud-amd64",
+]
+UNSUPPORTED_RELEASES = [
+    "4.19.0-27-amd64",  # buster
+    "4.19.0-9-amd64",
+    "5.4.0-0.bpo.4-amd64",  # buster-backports
+    "5.9.0-0.bpo.5-amd64",
+    "7.4.1+deb13-amd64",  # one line past the range
+    "7.10.2-amd64",
+    "8.0.1-amd64",
+    "3.16.0-6-amd64",
+]
+
+
+def test_meta_covers_the_lines_debian_ships() -> None:
+    assert (META.linux_min, META.linux_max) == ("5.10", "7.3")
+
+
+def test_dkms_conf_accepts_every_supported_debian_release(rendered: Path) -> None:
+    regex = source_dkms_conf(rendered / "dkms.conf", KERNELVER)["BUILD_EXCLUSIVE_KERNEL"]
+    releases = SUPPORTED_RELEASES + UNSUPPORTED_RELEASES
+    matched = dict(zip(releases, bash_matches(regex, releases), strict=True))
+    assert [r for r in SUPPORTED_RELEASES if not matched[r]] == []
+    assert [r for r in UNSUPPORTED_RELEASES if matched[r]] == []
+
+
 def test_freebsd_osversion() -> None:
     assert freebsd_osversion("13.0") == 1300000
     assert freebsd_osversion("14.3") == 1403000
