@@ -208,3 +208,23 @@ def test_session_reports_the_error_in_one_line(tmp_path):
     )
     assert proc.returncode != 0
     assert f"no kernel headers at KSRC={tmp_path}" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("release", "supported"),
+    [
+        ("5.10.0-35-amd64", True),
+        ("6.1.0-57-amd64", True),
+        ("6.12.57+deb13-amd64", True),
+        ("7.2.3-amd64", True),
+        ("7.3.10+deb13-amd64", True),
+        ("4.19.0-27-amd64", False),
+        ("5.4.0-0.bpo.4-amd64", False),
+        ("7.4.1+deb13-amd64", False),
+    ],
+)
+def test_build_warns_outside_the_meta_range(release, supported):
+    note = linux._supported_note(release)
+    assert (note is None) == supported, note
+    if note is not None:
+        assert note == f"kernel {release} is outside the tested range 5.10..7.3"
