@@ -5,15 +5,18 @@
 
 #include <linux/if.h>
 #include <linux/ioctl.h>
+#include <linux/netdevice.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
 #include "netmap_linux_config.h"
 
-#define BDG_RWLOCK_T struct rw_semaphore
-#define BDG_RLOCK(b) down_read(&(b)->bdg_lock)
+typedef struct net_device *if_t; /* as netmap's glue names a Linux interface */
+
+#define BDG_RWLOCK_T   struct rw_semaphore
+#define BDG_RLOCK(b)   down_read(&(b)->bdg_lock)
 #define BDG_RUNLOCK(b) up_read(&(b)->bdg_lock)
-#define BDG_WLOCK(b) down_write(&(b)->bdg_lock)
+#define BDG_WLOCK(b)   down_write(&(b)->bdg_lock)
 #define BDG_WUNLOCK(b) up_write(&(b)->bdg_lock)
 
 #endif

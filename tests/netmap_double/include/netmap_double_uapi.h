@@ -15,27 +15,32 @@
 #include <sys/ioctl.h>
 #endif
 
-#define NMD_NAME_LEN 64
+#define NMD_NAME_LEN  64
 #define NMD_FRAME_MAX 2048
 
 /* What an attached fd stands for. */
 enum nmd_kind {
-	NMD_KIND_VP = 0,  /* a virtual port, like an application's "valem:vp0" */
-	NMD_KIND_NIC = 1, /* a NIC and its host stack: ports "valem:eth0" and "valem:eth0^" */
+	NMD_KIND_VP = 0,  /* a VALE port, like an application's NIOCREGIF of "valem:vp0" */
+	NMD_KIND_NIC = 1, /* vale-ctl -h: a NIC and its host port, "valem:eth0", "valem:eth0^" */
+	NMD_KIND_NIC_NO_HOST = 2, /* vale-ctl -a: the NIC's port alone on the switch */
 };
 
 /*
- * NMD_IOC_ATTACH: attach this fd to a new port on the switch named by the
- * prefix of name up to and including ':' (the switch is created if absent).
- * The port lives until close(), which runs the switch's dtor on it (for a
- * NIC, on the NIC port, as netmap does).
+ * NMD_IOC_ATTACH.  NMD_KIND_VP registers this fd on port name of the switch
+ * named by the prefix up to ':' in the caller's network namespace, as
+ * NIOCREGIF does: the port is created if absent, joined if it exists;
+ * nr_mode NR_REG_ALL_NIC (or 0) selects its rings, NR_REG_NULL none;
+ * nr_flags NR_EXCLUSIVE asks for them alone.  The NIC kinds stand for
+ * vale-ctl: the NIC stays on the switch until this fd is closed.
  */
 struct nmd_attach {
-	char name[NMD_NAME_LEN];  /* in: "valem:vp0" */
-	uint32_t kind;            /* in: enum nmd_kind */
-	uint32_t virt_hdr_len;    /* in: 0, 10 or 12, as a port's virtio-net header */
-	int32_t port_index;       /* out: the port's index on the switch */
-	int32_t host_port_index;  /* out: NMD_KIND_NIC only: the host stack port, else -1 */
+	char name[NMD_NAME_LEN]; /* in: "valem:vp0" */
+	uint32_t kind;		 /* in: enum nmd_kind */
+	uint32_t virt_hdr_len;	 /* in: 0, 10 or 12, as a port's virtio-net header */
+	uint32_t nr_mode;	 /* in: NMD_KIND_VP: NR_REG_ALL_NIC (0 too) or NR_REG_NULL */
+	uint32_t nr_flags;	 /* in: NMD_KIND_VP: 0 or NR_EXCLUSIVE */
+	int32_t port_index;	 /* out: the port's index on the switch */
+	int32_t host_port_index; /* out: the NIC kinds: the host port, else -1 */
 };
 
 /*
@@ -46,13 +51,13 @@ struct nmd_attach {
  * does for a frame spread over several buffers.
  */
 struct nmd_inject {
-	uint32_t len;             /* in: bytes in frame, header included */
-	uint32_t first_frag_len;  /* in: 0 = one slot */
-	uint32_t from_host;       /* in: 1 = from the NIC's host stack port */
-	uint32_t ring;            /* in: source ring number */
-	uint32_t dst_port;        /* out: what lookup returned: index, 254 all, 255 drop */
-	uint32_t dst_ring;        /* out: the ring lookup chose */
-	char dst_name[NMD_NAME_LEN]; /* out: port name, "*" for all, "" for drop */
+	uint32_t len;		      /* in: bytes in frame, header included */
+	uint32_t first_frag_len;      /* in: 0 = one slot */
+	uint32_t from_host;	      /* in: 1 = from the NIC's host stack port */
+	uint32_t ring;		      /* in: source ring number */
+	uint32_t dst_port;	      /* out: what lookup returned: index, 254 all, 255 drop */
+	uint32_t dst_ring;	      /* out: the ring lookup chose */
+	char dst_name[NMD_NAME_LEN];  /* out: port name, "*" for all, "" for drop */
 	uint8_t frame[NMD_FRAME_MAX]; /* in */
 };
 

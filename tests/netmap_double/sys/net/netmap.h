@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* TEST DOUBLE of netmap's sys/net/netmap.h: only what kernel/linux uses. */
+/* TEST DOUBLE of netmap's sys/net/netmap.h: only what kernel/linux and the double use. */
 #ifndef NETMAP_DOUBLE_NET_NETMAP_H
 #define NETMAP_DOUBLE_NET_NETMAP_H
 
@@ -10,5 +10,16 @@
 /* Slot flags seen by a switch lookup. */
 #define NS_INDIRECT 0x0010 /* the buffer is in user memory */
 #define NS_MOREFRAG 0x0020 /* the frame continues in the next slot */
+
+/* nmreq_register.nr_flags: ask for the selected rings alone (a later opener gets EBUSY). */
+#define NR_EXCLUSIVE 0x800
+
+/* nmreq_register.nr_mode: which rings a registration selects (values as netmap's). */
+enum {
+	NR_REG_DEFAULT = 0, /* as NR_REG_ALL_NIC */
+	NR_REG_ALL_NIC = 1, /* every TX and RX ring of the port */
+	NR_REG_NIC_SW = 3,  /* a NIC attached with its host rings (vale-ctl -h) */
+	NR_REG_NULL = 7,    /* no ring: the fd holds the port and nothing else */
+};
 
 #endif

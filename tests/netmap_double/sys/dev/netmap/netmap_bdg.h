@@ -35,8 +35,11 @@ struct nm_bridge {
 	uint32_t bdg_port_index[NM_BDG_MAXPORTS]; /* the first bdg_active_ports are in use */
 	struct netmap_vp_adapter *bdg_ports[NM_BDG_MAXPORTS];
 	struct netmap_bdg_ops bdg_ops;
-	void *private_data;
+	void *private_data; /* what netmap_bdg_regops() was given; NULL after regops(NULL) */
 	uint8_t bdg_flags;
+#ifdef CONFIG_NET_NS
+	struct net *ns; /* switches are per network namespace: this one's */
+#endif
 };
 
 int netmap_bdg_regops(const char *name, struct netmap_bdg_ops *bdg_ops, void *private_data,
