@@ -62,7 +62,11 @@ class Guests:
         else:
             double = REPO / "tests" / "netmap_double"
             includes += [double / "sys", double / "include"]
-        sources = [agent / "mstest.c", agent / f"mstest_port_{self.env.backend}.c"]
+        sources = [
+            agent / "mstest.c",
+            agent / "mstest_proc.c",
+            agent / f"mstest_port_{self.env.backend}.c",
+        ]
         out = BUILD_DIR / f"mstest-{self.env.backend}"
         programs = {"mstest": compile_static(sources, out, includes, [agent / "mstest.h"])}
         if self.env.netmap is not None:

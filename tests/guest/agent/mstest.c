@@ -16,10 +16,12 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,6 +55,7 @@ struct nic {
 
 struct state {
 	int sock;
+	int dup;	       /* a duplicate of the socket ("dup"), -1 if none */
 	struct mst_port *port; /* the current port, one of ports[] */
 	const char *port_name;
 	struct mst_port *ports[MAX_PORTS];
@@ -73,15 +76,29 @@ static void usage(void)
 {
 	fputs(
 	    "usage: mstest OP... where OP is one of\n"
-	    "  sock FAMILY PROTO ADDR PORT     socket(), bind() (and listen() for tcp)\n"
-	    "  port NAME                       open a port; it becomes the current one\n"
+	    "  sock FAMILY PROTO ADDR PORT [freebind=1] [listen=0] [expect=ERR]\n"
+	    "                                  socket(), bind() (and listen() for tcp)\n"
+	    "  nssock FAMILY PROTO ADDR PORT   the same in a child in its own user + network\n"
+	    "                                  namespace, handed back over SCM_RIGHTS\n"
+	    "  connect ADDR PORT | disconnect  [expect=ERR] on the current socket (disconnect:\n"
+	    "                                  connect(AF_UNSPEC))\n"
+	    "  dup | close-dup | fork-hold | inflight   another holder of the current socket\n"
+	    "  sockname expect=OK|EBADF        getsockname() on the current socket's fd\n"
+	    "  port NAME [excl=0|1] [rings=all|null] [expect=ERR]   open a port (default\n"
+	    "                                  NR_EXCLUSIVE, all rings); it becomes the current "
+	    "one\n"
 	    "  use NAME | close-port           switch to another open port; close the current one\n"
 	    "  close-sock | setuid UID | ready FILE | pause | sleep MS\n"
+	    "  unshare                         own user + network namespace (unshare -Urn)\n"
+	    "  give PATH [what=port]           hand the current socket (or port) to the process\n"
+	    "                                  that takes it from unix socket PATH\n"
+	    "  take PATH [port=NAME]           take a socket (or a port named NAME) from PATH\n"
 	    "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
 	    "              [version=N] [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
 	    "              port's fd, naming PORT (default: that port) in the request\n"
 	    "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
-	    "  nic NAME [via=NETNS/IFNAME]     the double: attach NIC NAME with its host stack;\n"
+	    "  nic NAME [via=NETNS/IFNAME] [host=0]   the double: attach NIC NAME with its host\n"
+	    "                                  stack (host=0: without, as vale-ctl -a);\n"
 	    "                                  real netmap: frames 'from the NIC' enter at IFNAME\n"
 	    "  fromnic|fromhost|send FILE [expect=DST] [repeat=N] [pace=US]\n"
 	    "                                  send each frame of FILE from the NIC, its host\n"
@@ -159,7 +176,15 @@ static struct tuple parse_tuple(char **argv)
 	return t;
 }
 
-static int open_socket(const struct tuple *t)
+/* How `sock` sets a socket up beyond bind(). */
+struct sock_opts {
+	int freebind; /* IP_FREEBIND / IPV6_FREEBIND: bind an address that is not local */
+	int listen;   /* stream sockets: listen() after bind() (the default) */
+};
+
+static const struct sock_opts default_sock_opts = { .freebind = 0, .listen = 1 };
+
+static int open_socket(const struct tuple *t, const struct sock_opts *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -193,8 +218,16 @@ static int open_socket(const struct tuple *t)
 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	}
+	if (o->freebind) {
+		int one = 1;
+
+		if (t->family == 4)
+			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	}
 	if (bind(fd, (struct sockaddr *) &ss, len) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 1) < 0)) {
+	    (type == SOCK_STREAM && o->listen && listen(fd, 1) < 0)) {
 		int err = errno;
 
 		close(fd);
@@ -485,8 +518,9 @@ static void churn(unsigned n, unsigned binds, const char *port_name, char **targ
 	struct tuple t = parse_tuple(targs);
 
 	for (unsigned i = 0; i < n; i++) {
-		struct mst_port *port = mst_port_open(port_name);
-		int fd = open_socket(&t);
+		struct mst_open how = { .exclusive = 1, .no_rings = 0 };
+		struct mst_port *port = mst_port_open(port_name, &how);
+		int fd = open_socket(&t, &default_sock_opts);
 
 		if (port == NULL || fd < 0)
 			die("churn: cannot open the port or the socket");
@@ -591,10 +625,198 @@ static void print_frame(const uint8_t *frame, size_t len, void *arg)
 	printf("\n");
 }
 
+/* expect=NAME at the end of an operation: 0 for OK, or the errno value. */
+static int option_expect(const char *arg, int *expect)
+{
+	if (strncmp(arg, "expect=", 7) != 0)
+		return 0;
+	*expect = parse_errno(arg + 7);
+	return 1;
+}
+
+/* An operation's result against the one expected: prints it, exits when they differ. */
+static void expect_result(const char *what, int err, int expect)
+{
+	printf("%s: %s\n", what, errno_name(err));
+	if (err != expect) {
+		fprintf(stderr, "mstest: %s: expected %s, got %s\n", what, errno_name(expect),
+			errno_name(err));
+		exit(1);
+	}
+}
+
+/* sock FAMILY PROTO ADDR PORT [freebind=1] [listen=0] [expect=ERR]; returns argv used. */
+static int op_sock(struct state *st, int argc, char **argv)
+{
+	struct sock_opts o = default_sock_opts;
+	struct tuple t;
+	char what[160];
+	int expect = 0, i = 4, fd;
+
+	if (argc < 4)
+		usage();
+	t = parse_tuple(argv);
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		if (strncmp(argv[i], "freebind=", 9) == 0)
+			o.freebind = atoi(argv[i] + 9);
+		else if (strncmp(argv[i], "listen=", 7) == 0)
+			o.listen = atoi(argv[i] + 7);
+		else if (!option_expect(argv[i], &expect))
+			usage();
+	}
+	fd = open_socket(&t, &o);
+	snprintf(what, sizeof(what), "socket bound to %s %s %s %s%s", argv[0], argv[1], argv[2],
+		 argv[3], o.freebind ? " (freebind)" : "");
+	if (fd >= 0) {
+		st->sock = fd;
+		printf("socket fd=%d\n", fd);
+	}
+	expect_result(what, fd < 0 ? -fd : 0, expect);
+	return i;
+}
+
+/* port NAME [excl=0|1] [rings=all|null] [expect=ERR]; returns argv used. */
+static int op_port(struct state *st, int argc, char **argv)
+{
+	struct mst_open how = { .exclusive = 1, .no_rings = 0 };
+	struct mst_port *port;
+	char what[160];
+	int expect = 0, i = 1, slot = 0;
+
+	if (argc < 1)
+		usage();
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		if (strncmp(argv[i], "excl=", 5) == 0)
+			how.exclusive = atoi(argv[i] + 5);
+		else if (strcmp(argv[i], "rings=null") == 0)
+			how.no_rings = 1;
+		else if (strcmp(argv[i], "rings=all") == 0)
+			how.no_rings = 0;
+		else if (!option_expect(argv[i], &expect))
+			usage();
+	}
+	while (slot < MAX_PORTS && st->ports[slot] != NULL)
+		slot++;
+	if (slot == MAX_PORTS)
+		die("too many ports");
+	port = mst_port_open(argv[0], &how);
+	snprintf(what, sizeof(what), "open port %s (%s, %s)", argv[0],
+		 how.exclusive ? "NR_EXCLUSIVE" : "shared",
+		 how.no_rings ? "NR_REG_NULL" : "all rings");
+	if (port != NULL) {
+		st->port_name = st->port_names[slot] = argv[0];
+		st->port = st->ports[slot] = port;
+	}
+	expect_result(what, port == NULL ? errno : 0, expect);
+	return i;
+}
+
+/* Makes the current port fd (a netmap fd from elsewhere) the port named name. */
+static void adopt_port(struct state *st, int fd, const char *name)
+{
+	int slot = 0;
+
+	while (slot < MAX_PORTS && st->ports[slot] != NULL)
+		slot++;
+	if (slot == MAX_PORTS)
+		die("too many ports");
+	st->port = st->ports[slot] = mst_port_adopt(fd, name);
+	if (st->port == NULL)
+		die("adopt: out of memory");
+	st->port_name = st->port_names[slot] = name;
+}
+
+/* connect ADDR PORT | disconnect, on the current socket; returns argv used. */
+static int op_connect(struct state *st, int disconnect, int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int expect = 0, i = disconnect ? 0 : 2, err = 0;
+
+	if (argc < i)
+		usage();
+	for (; i < argc && strncmp(argv[i], "expect=", 7) == 0; i++)
+		option_expect(argv[i], &expect);
+	memset(&ss, 0, sizeof(ss));
+	if (disconnect) {
+		ss.ss_family = AF_UNSPEC;
+		len = sizeof(struct sockaddr);
+	} else if (getsockname(st->sock, (struct sockaddr *) &ss, &len) < 0) {
+		err = errno;
+	} else if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+
+		sin->sin_port = htons((uint16_t) atoi(argv[1]));
+		if (inet_pton(AF_INET, argv[0], &sin->sin_addr) != 1)
+			die("connect: bad address");
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
+
+		sin6->sin6_port = htons((uint16_t) atoi(argv[1]));
+		if (inet_pton(AF_INET6, argv[0], &sin6->sin6_addr) != 1)
+			die("connect: bad address");
+	}
+	if (err == 0 && connect(st->sock, (struct sockaddr *) &ss, len) < 0)
+		err = errno;
+	expect_result(disconnect ? "connect(AF_UNSPEC)" : "connect", err, expect);
+	return i;
+}
+
+static int make_ns_socket(void *arg)
+{
+	const struct tuple *t = arg;
+
+	return open_socket(t, &default_sock_opts);
+}
+
+/* Keeps a copy of fd in a child until this process exits ("fork sharing"). */
+static void fork_holder(int fd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		(void) fd; /* inherited, never closed */
+		for (;;)
+			pause();
+	}
+	printf("socket fd=%d shared with child %d\n", fd, (int) pid);
+}
+
+/* Puts a copy of fd in flight: sent on a unix socket nobody reads. */
+static void put_in_flight(int fd)
+{
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+		die("socketpair");
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sv[0], &msg, 0) != 1)
+		die("sendmsg");
+	printf("socket fd=%d in flight\n", fd); /* sv stays open: the message stays queued */
+}
+
 int main(int argc, char **argv)
 {
 	struct state st = {
-		.sock = -1, .port_name = "", .nic = { .packet_fd = -1 }, .nic_name = ""
+		.sock = -1, .dup = -1, .port_name = "", .nic = { .packet_fd = -1 }, .nic_name = ""
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -605,35 +827,13 @@ int main(int argc, char **argv)
 		int left = argc - i;
 
 		if (strcmp(op, "sock") == 0 && left >= 4) {
-			struct tuple t = parse_tuple(argv + i);
-
-			st.sock = open_socket(&t);
-			if (st.sock < 0) {
-				fprintf(stderr, "mstest: socket: %s\n", strerror(-st.sock));
-				return 1;
-			}
-			printf("socket fd=%d bound to %s %s %s %s\n", st.sock, argv[i], argv[i + 1],
-			       argv[i + 2], argv[i + 3]);
-			i += 4;
+			i += op_sock(&st, left, argv + i);
 		} else if (strcmp(op, "close-sock") == 0) {
 			printf("socket fd=%d closed\n", st.sock);
 			close(st.sock);
 			st.sock = -1;
 		} else if (strcmp(op, "port") == 0 && left >= 1) {
-			int slot = 0;
-
-			while (slot < MAX_PORTS && st.ports[slot] != NULL)
-				slot++;
-			if (slot == MAX_PORTS)
-				die("too many ports");
-			st.port_name = st.port_names[slot] = argv[i++];
-			st.port = st.ports[slot] = mst_port_open(st.port_name);
-			if (st.port == NULL) {
-				fprintf(stderr, "mstest: open port %s: %s\n", st.port_name,
-					strerror(errno));
-				return 1;
-			}
-			printf("port %s open\n", st.port_name);
+			i += op_port(&st, left, argv + i);
 		} else if (strcmp(op, "use") == 0 && left >= 1) {
 			int slot = 0;
 
@@ -661,11 +861,85 @@ int main(int argc, char **argv)
 
 			i += op_request(&st, cmd, argc - i, argv + i);
 		} else if (strcmp(op, "setuid") == 0 && left >= 1) {
-			uid_t uid = (uid_t) atoi(argv[i++]);
-
-			if (setgid(uid) < 0 || setuid(uid) < 0)
+			if (mst_become_user((unsigned) atoi(argv[i++])) != 0)
 				die("setuid");
 			printf("now uid %u\n", (unsigned) getuid());
+		} else if (strcmp(op, "unshare") == 0) {
+			int err = mst_unshare_net();
+
+			if (err != 0) {
+				fprintf(stderr, "mstest: unshare: %s\n", strerror(err));
+				return 1;
+			}
+			printf("own user + network namespace (uid %u there)\n",
+			       (unsigned) getuid());
+		} else if ((strcmp(op, "connect") == 0 && left >= 2) ||
+			   strcmp(op, "disconnect") == 0) {
+			i += op_connect(&st, op[0] == 'd', left, argv + i);
+		} else if (strcmp(op, "dup") == 0) {
+			st.dup = dup(st.sock);
+			printf("socket fd=%d duplicated as fd=%d\n", st.sock, st.dup);
+		} else if (strcmp(op, "close-dup") == 0) {
+			printf("duplicate fd=%d closed\n", st.dup);
+			close(st.dup);
+			st.dup = -1;
+		} else if (strcmp(op, "fork-hold") == 0) {
+			fork_holder(st.sock);
+		} else if (strcmp(op, "inflight") == 0) {
+			put_in_flight(st.sock);
+		} else if (strcmp(op, "sockname") == 0 && left >= 1) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof(ss);
+			int expect = 0;
+
+			if (!option_expect(argv[i++], &expect))
+				usage();
+			expect_result(
+			    "getsockname on the socket's old fd",
+			    getsockname(st.sock, (struct sockaddr *) &ss, &len) < 0 ? errno : 0,
+			    expect);
+		} else if (strcmp(op, "give") == 0 && left >= 1) {
+			const char *path = argv[i++];
+			int port = left >= 2 && strcmp(argv[i], "what=port") == 0;
+			int err;
+
+			if (port)
+				i++;
+			if (port)
+				need_port(&st);
+			err = mst_give_fd(path, port ? mst_port_fd(st.port) : st.sock);
+			printf("gave the %s over %s: %s\n", port ? "port" : "socket", path,
+			       errno_name(err));
+			if (err != 0)
+				return 1;
+		} else if (strcmp(op, "take") == 0 && left >= 1) {
+			const char *path = argv[i++];
+			const char *as_port =
+			    left >= 2 && strncmp(argv[i], "port=", 5) == 0 ? argv[i++] + 5 : NULL;
+			int fd = mst_take_fd(path, 20000);
+
+			if (fd < 0) {
+				fprintf(stderr, "mstest: take %s: %s\n", path, strerror(-fd));
+				return 1;
+			}
+			if (as_port != NULL)
+				adopt_port(&st, fd, as_port);
+			else
+				st.sock = fd;
+			printf("took fd=%d over %s as %s\n", fd, path,
+			       as_port ? as_port : "the socket");
+		} else if (strcmp(op, "nssock") == 0 && left >= 4) {
+			struct tuple t = parse_tuple(argv + i);
+			int fd = mst_in_new_netns(make_ns_socket, &t);
+
+			if (fd < 0) {
+				fprintf(stderr, "mstest: nssock: %s\n", strerror(-fd));
+				return 1;
+			}
+			st.sock = fd;
+			printf("socket fd=%d bound to %s %s %s %s in another network namespace\n",
+			       fd, argv[i], argv[i + 1], argv[i + 2], argv[i + 3]);
+			i += 4;
 		} else if (strcmp(op, "ready") == 0 && left >= 1) {
 			int fd = open(argv[i++], O_CREAT | O_WRONLY, 0644);
 
@@ -680,11 +954,18 @@ int main(int argc, char **argv)
 			const char *via = left >= 2 && strncmp(argv[i + 1], "via=", 4) == 0
 					      ? argv[i + 1] + 4
 					      : "";
+			int with_host = 1;
 
 			st.nic_name = argv[i];
-			st.nic.port = mst_nic_open(st.nic_name);
+			i += via[0] ? 2 : 1;
+			if (i < argc && strcmp(argv[i], "host=0") == 0) {
+				with_host = 0;
+				i++;
+			}
+			st.nic.port = mst_nic_open(st.nic_name, with_host);
 			if (st.nic.port != NULL) {
-				printf("NIC %s attached with its host stack\n", st.nic_name);
+				printf("NIC %s attached %s its host stack\n", st.nic_name,
+				       with_host ? "with" : "without");
 			} else if (errno == EOPNOTSUPP && strchr(via, '/') != NULL) {
 				char netns[64];
 
@@ -698,7 +979,6 @@ int main(int argc, char **argv)
 					strerror(errno));
 				return 1;
 			}
-			i += via[0] ? 2 : 1;
 		} else if ((strcmp(op, "fromnic") == 0 || strcmp(op, "fromhost") == 0 ||
 			    strcmp(op, "send") == 0) &&
 			   left >= 1) {

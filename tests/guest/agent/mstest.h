@@ -18,13 +18,25 @@ struct mst_port;
 /* Which implementation this is: "netmap" or "double". */
 extern const char mst_backend[];
 
+/* How a port is opened: as netmap's NIOCREGIF asks for its rings. */
+struct mst_open {
+	int exclusive; /* NR_EXCLUSIVE: a later opener of the rings gets EBUSY */
+	int no_rings;  /* NR_REG_NULL: hold the port, select no ring */
+};
+
 /* Opens port name ("valem:vp0"); NULL with errno set on failure. */
-struct mst_port *mst_port_open(const char *name);
+struct mst_port *mst_port_open(const char *name, const struct mst_open *how);
 /*
- * Attaches NIC name with its host stack, as `vale-ctl -h` does, for as long as the port stays
- * open.  Only the double can: with real netmap a test attaches a veth with vale-ctl.
+ * Takes fd, a netmap fd some other process opened on port name (passed over SCM_RIGHTS), as
+ * a port: requests can go through it; sending and receiving only where the backend can.
  */
-struct mst_port *mst_nic_open(const char *name);
+struct mst_port *mst_port_adopt(int fd, const char *name);
+/*
+ * Attaches NIC name to its switch, with its host stack as `vale-ctl -h` does, or without it
+ * as `vale-ctl -a` (with_host 0), for as long as the port stays open.  Only the double can:
+ * with real netmap a test attaches a veth with vale-ctl.
+ */
+struct mst_port *mst_nic_open(const char *name, int with_host);
 void mst_port_close(struct mst_port *port);
 /*
  * ioctl(NIOCCONFIG) on the port's fd with req as the request data, naming port as (the
@@ -44,5 +56,16 @@ int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from
 /* Counts frames arriving within timeout_ms, passing each to fn; -1 if the port cannot receive. */
 int mst_port_recv(struct mst_port *port, int timeout_ms,
 		  void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg);
+
+/* mstest_proc.c: users, namespaces, descriptors for another process; 0 or an errno value. */
+int mst_become_user(unsigned uid);
+/* unshare -Urn for this process: its own user (where it is root) and network namespace. */
+int mst_unshare_net(void);
+/* Listens on the unix socket path, hands fd to the first process that connects. */
+int mst_give_fd(const char *path, int fd);
+/* Connects to path (waiting up to timeout_ms for it) and returns the fd handed over, or -errno. */
+int mst_take_fd(const char *path, int timeout_ms);
+/* make(arg) in a child in its own user + network namespace; its fd comes back, or -errno. */
+int mst_in_new_netns(int (*make)(void *arg), void *arg);
 
 #endif

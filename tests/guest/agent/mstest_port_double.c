@@ -12,6 +12,7 @@
 
 #include "mstest.h"
 #include "multistack/ms_uapi.h"
+#include "net/netmap.h" /* the double's: NR_EXCLUSIVE, NR_REG_* */
 #include "netmap_double_uapi.h"
 
 const char mst_backend[] = "double";
@@ -21,7 +22,7 @@ struct mst_port {
 	char name[NMD_NAME_LEN];
 };
 
-static struct mst_port *attach(const char *name, uint32_t kind)
+static struct mst_port *attach(const char *name, uint32_t kind, const struct mst_open *how)
 {
 	struct nmd_attach req;
 	struct mst_port *port = calloc(1, sizeof(*port));
@@ -33,6 +34,10 @@ static struct mst_port *attach(const char *name, uint32_t kind)
 	snprintf(req.name, sizeof(req.name), "%s", name);
 	snprintf(port->name, sizeof(port->name), "%s", name);
 	req.kind = kind;
+	if (how != NULL) {
+		req.nr_mode = how->no_rings ? NR_REG_NULL : NR_REG_ALL_NIC;
+		req.nr_flags = how->exclusive ? NR_EXCLUSIVE : 0;
+	}
 	port->fd = open("/dev/netmap", O_RDWR);
 	if (port->fd >= 0 && ioctl(port->fd, NMD_IOC_ATTACH, &req) == 0)
 		return port;
@@ -44,14 +49,25 @@ static struct mst_port *attach(const char *name, uint32_t kind)
 	return NULL;
 }
 
-struct mst_port *mst_port_open(const char *name)
+struct mst_port *mst_port_open(const char *name, const struct mst_open *how)
 {
-	return attach(name, NMD_KIND_VP);
+	return attach(name, NMD_KIND_VP, how);
 }
 
-struct mst_port *mst_nic_open(const char *name)
+struct mst_port *mst_port_adopt(int fd, const char *name)
 {
-	return attach(name, NMD_KIND_NIC);
+	struct mst_port *port = calloc(1, sizeof(*port));
+
+	if (port == NULL)
+		return NULL;
+	port->fd = fd;
+	snprintf(port->name, sizeof(port->name), "%s", name);
+	return port;
+}
+
+struct mst_port *mst_nic_open(const char *name, int with_host)
+{
+	return attach(name, with_host ? NMD_KIND_NIC : NMD_KIND_NIC_NO_HOST, NULL);
 }
 
 void mst_port_close(struct mst_port *port)

@@ -29,7 +29,7 @@ struct mst_port {
 	struct netmap_if *nifp;
 };
 
-struct mst_port *mst_port_open(const char *name)
+struct mst_port *mst_port_open(const char *name, const struct mst_open *how)
 {
 	struct nmreq_header hdr;
 	struct nmreq_register reg;
@@ -48,7 +48,8 @@ struct mst_port *mst_port_open(const char *name)
 	strncpy(hdr.nr_name, name, sizeof(hdr.nr_name) - 1);
 	strncpy(port->name, name, sizeof(port->name) - 1);
 	hdr.nr_body = (uintptr_t) &reg;
-	reg.nr_mode = NR_REG_ALL_NIC;
+	reg.nr_mode = how->no_rings ? NR_REG_NULL : NR_REG_ALL_NIC;
+	reg.nr_flags = how->exclusive ? NR_EXCLUSIVE : 0;
 	if (ioctl(port->fd, NIOCCTRL, &hdr) < 0)
 		goto fail;
 	port->memsize = reg.nr_memsize;
@@ -66,10 +67,21 @@ fail:
 	return NULL;
 }
 
-struct mst_port *mst_nic_open(const char *name)
+struct mst_port *mst_port_adopt(int fd, const char *name)
 {
-	(void) name;
-	errno = EOPNOTSUPP; /* attach a NIC with vale-ctl -h */
+	struct mst_port *port = calloc(1, sizeof(*port));
+
+	if (port == NULL)
+		return NULL;
+	port->fd = fd; /* not mapped: requests only */
+	strncpy(port->name, name, sizeof(port->name) - 1);
+	return port;
+}
+
+struct mst_port *mst_nic_open(const char *name, int with_host)
+{
+	(void) name, (void) with_host;
+	errno = EOPNOTSUPP; /* attach a NIC with vale-ctl -h or -a */
 	return NULL;
 }
 
@@ -77,7 +89,8 @@ void mst_port_close(struct mst_port *port)
 {
 	if (port == NULL)
 		return;
-	munmap(port->mem, port->memsize);
+	if (port->mem != NULL)
+		munmap(port->mem, port->memsize);
 	close(port->fd);
 	free(port);
 }
@@ -95,13 +108,16 @@ const char *mst_port_name(const struct mst_port *port)
 int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from_host,
 		  char dst[MST_NAME_LEN])
 {
-	struct netmap_ring *ring = NETMAP_TXRING(port->nifp, 0);
 	struct pollfd pfd = { .fd = port->fd, .events = POLLOUT };
+	struct netmap_ring *ring;
 	struct netmap_slot *slot;
 
 	snprintf(dst, MST_NAME_LEN, "?");
-	if (from_host)
+	if (from_host || port->nifp == NULL)
 		return EOPNOTSUPP;
+	if (port->nifp->ni_tx_rings == 0)
+		return EPERM; /* NR_REG_NULL: no TX ring to send on (as the double says) */
+	ring = NETMAP_TXRING(port->nifp, 0);
 	if (nm_ring_space(ring) == 0 && poll(&pfd, 1, 1000) <= 0)
 		return EAGAIN;
 	if (nm_ring_space(ring) == 0 || len > ring->nr_buf_size)
@@ -119,6 +135,8 @@ int mst_port_recv(struct mst_port *port, int timeout_ms,
 	struct pollfd pfd = { .fd = port->fd, .events = POLLIN };
 	int count = 0;
 
+	if (port->nifp == NULL)
+		return -1;
 	while (poll(&pfd, 1, timeout_ms) > 0) {
 		for (unsigned r = 0; r < port->nifp->ni_rx_rings; r++) {
 			struct netmap_ring *ring = NETMAP_RXRING(port->nifp, r);
