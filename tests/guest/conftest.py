@@ -26,6 +26,7 @@ GROUPS = {
     "ownership": "core",
     "datapath": "core",
     "churn": "core",
+    "netmap_rules": "core",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
 }

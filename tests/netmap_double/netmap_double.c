@@ -10,9 +10,6 @@
  * frame through its lookup hook (see README.md).  It forwards nothing: a
  * test reads the lookup's answer instead.
  */
-#include "bsd_glue.h"
-#include <dev/netmap/netmap_bdg.h>
-#include <dev/netmap/netmap_kern.h>
 #include <linux/compat.h>
 #include <linux/etherdevice.h>
 #include <linux/fs.h>
@@ -27,7 +24,15 @@
 #include <linux/uaccess.h>
 #include <linux/version.h>
 #include <net/net_namespace.h>
+
+/* netmap's headers, in the order they need each other. */
+#include "bsd_glue.h"
+
 #include <net/netmap.h>
+
+#include <dev/netmap/netmap_kern.h>
+
+#include <dev/netmap/netmap_bdg.h>
 
 #include "netmap_double_uapi.h"
 
@@ -426,16 +431,18 @@ static char nmd_nifp_token;
  * changes mode, count the fd.  As in netmap, np_na is set first (the ring
  * walks read it) and cleared again on failure.  With nmd_lock held.
  */
-static int nmd_regif(struct netmap_priv_d *priv, struct netmap_adapter *na, uint32_t nr_mode,
-		     uint32_t nr_flags)
+static int nmd_regif(struct netmap_priv_d *priv, struct netmap_adapter *na, uint32_t nr_flags)
 {
 	enum txrx t;
 	int err;
 
 	priv->np_flags = nr_flags;
 	for (t = NR_RX; t < NR_TXRX; t++) {
+		/* as netmap_interp_ringid(): NR_TX_RINGS_ONLY leaves out RX, and the reverse */
+		bool out = nr_flags & (t == NR_RX ? NR_TX_RINGS_ONLY : NR_RX_RINGS_ONLY);
+
 		priv->np_qfirst[t] = 0;
-		priv->np_qlast[t] = nr_mode == NR_REG_NULL ? 0 : nma_get_nrings(na, t);
+		priv->np_qlast[t] = out ? 0 : nma_get_nrings(na, t);
 	}
 	WRITE_ONCE(priv->np_na, na);
 	err = nmd_krings_get(priv);
@@ -500,6 +507,12 @@ static void nmd_nic_dtor(struct netmap_adapter *na)
 	kfree(nic);
 }
 
+/* A host port goes with its bwrap, which holds it until then. */
+static void nmd_host_dtor(struct netmap_adapter *na)
+{
+	(void) na;
+}
+
 /* The fd's registration goes (close): netmap_priv_delete().  With nmd_lock held. */
 static void nmd_priv_delete(struct netmap_priv_d *priv)
 {
@@ -533,9 +546,14 @@ static long nmd_register(struct nmd_file *f, struct nmd_attach *req)
 	struct nmd_vp *p;
 	long err;
 
-	if ((req->nr_mode != NR_REG_DEFAULT && req->nr_mode != NR_REG_ALL_NIC &&
-	     req->nr_mode != NR_REG_NULL) ||
-	    (req->nr_flags & ~NR_EXCLUSIVE))
+	/*
+	 * NR_REG_NULL is no way to hold a port without its rings: netmap opens a
+	 * separate "null:NAME" adapter then, and only on an allocator given by
+	 * nr_mem_id (EINVAL without one; the double has none).  Holding a port
+	 * with no ring is NR_TX_RINGS_ONLY | NR_RX_RINGS_ONLY.
+	 */
+	if ((req->nr_mode != NR_REG_DEFAULT && req->nr_mode != NR_REG_ALL_NIC) ||
+	    (req->nr_flags & ~(NR_EXCLUSIVE | NR_TX_RINGS_ONLY | NR_RX_RINGS_ONLY)))
 		return -EINVAL;
 	b = nmd_find(req->name);
 	if (!b)
@@ -578,7 +596,7 @@ static long nmd_register(struct nmd_file *f, struct nmd_attach *req)
 		err = -EBUSY;
 		goto out_put;
 	}
-	err = -nmd_regif(&f->priv, &vp->up, req->nr_mode, req->nr_flags);
+	err = -nmd_regif(&f->priv, &vp->up, req->nr_flags);
 	if (err)
 		goto out_put;
 	req->port_index = vp->bdg_port;
@@ -671,6 +689,8 @@ static long nmd_attach_nic(struct nmd_file *f, struct nmd_attach *req)
 	hna->na_flags = NAF_BUSY; /* no NIOCREGIF of the host port */
 	hna->virt_hdr_len = req->virt_hdr_len;
 	hna->nm_register = nmd_vp_reg;
+	hna->nm_dtor = nmd_host_dtor;
+	hna->na_refcount = 1; /* its bwrap's */
 	nmd_rings_init(hna, &nic->host_rings);
 	BDG_WLOCK(b);
 	nmd_port_add(b, &nic->bwrap.up);
@@ -678,7 +698,7 @@ static long nmd_attach_nic(struct nmd_file *f, struct nmd_attach *req)
 		nmd_port_add(b, &nic->bwrap.host);
 	BDG_WUNLOCK(b);
 	/* vale-ctl's registration stays with the kernel: every ring, not exclusive */
-	err = -nmd_regif(&nic->kpriv, na, NR_REG_ALL_NIC, 0);
+	err = -nmd_regif(&nic->kpriv, na, 0);
 	if (err) {
 		nmd_adapter_put(na);
 		return err;

@@ -97,7 +97,7 @@ static void usage(void)
 	    "              [version=N] [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
 	    "              port's fd, naming PORT (default: that port) in the request\n"
 	    "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
-	    "  nic NAME [via=NETNS/IFNAME] [host=0]   the double: attach NIC NAME with its host\n"
+	    "  nic NAME [via=NETNS/IFNAME] [host=0|1]   the double: attach NIC NAME with its host\n"
 	    "                                  stack (host=0: without, as vale-ctl -a);\n"
 	    "                                  real netmap: frames 'from the NIC' enter at IFNAME\n"
 	    "  fromnic|fromhost|send FILE [expect=DST] [repeat=N] [pace=US]\n"
@@ -518,7 +518,7 @@ static void churn(unsigned n, unsigned binds, const char *port_name, char **targ
 	struct tuple t = parse_tuple(targs);
 
 	for (unsigned i = 0; i < n; i++) {
-		struct mst_open how = { .exclusive = 1, .no_rings = 0 };
+		struct mst_open how = { .exclusive = 1, .rings = MST_RINGS_ALL };
 		struct mst_port *port = mst_port_open(port_name, &how);
 		int fd = open_socket(&t, &default_sock_opts);
 
@@ -675,10 +675,36 @@ static int op_sock(struct state *st, int argc, char **argv)
 	return i;
 }
 
-/* port NAME [excl=0|1] [rings=all|null] [expect=ERR]; returns argv used. */
+/* The same values as netmap's <net/netmap.h>, for both backends. */
+#define MST_NR_REG_ALL_NIC   1
+#define MST_NR_REG_NULL	     7
+#define MST_NR_EXCLUSIVE     0x800
+#define MST_NR_RX_RINGS_ONLY 0x2000
+#define MST_NR_TX_RINGS_ONLY 0x4000
+
+void mst_open_request(const struct mst_open *how, uint32_t *nr_mode, uint64_t *nr_flags)
+{
+	static const uint64_t only[] = {
+		[MST_RINGS_ALL] = 0,
+		[MST_RINGS_TX] = MST_NR_TX_RINGS_ONLY,
+		[MST_RINGS_RX] = MST_NR_RX_RINGS_ONLY,
+		[MST_RINGS_NONE] = MST_NR_TX_RINGS_ONLY | MST_NR_RX_RINGS_ONLY,
+		[MST_RINGS_NULL] = 0,
+	};
+
+	*nr_mode = how->rings == MST_RINGS_NULL ? MST_NR_REG_NULL : MST_NR_REG_ALL_NIC;
+	*nr_flags = only[how->rings] | (how->exclusive ? MST_NR_EXCLUSIVE : 0);
+}
+
+static const char *const ring_names[] = {
+	[MST_RINGS_ALL] = "all",   [MST_RINGS_TX] = "tx",     [MST_RINGS_RX] = "rx",
+	[MST_RINGS_NONE] = "none", [MST_RINGS_NULL] = "null",
+};
+
+/* port NAME [excl=0|1] [rings=all|tx|rx|none|null] [expect=ERR]; returns argv used. */
 static int op_port(struct state *st, int argc, char **argv)
 {
-	struct mst_open how = { .exclusive = 1, .no_rings = 0 };
+	struct mst_open how = { .exclusive = 1, .rings = MST_RINGS_ALL };
 	struct mst_port *port;
 	char what[160];
 	int expect = 0, i = 1, slot = 0;
@@ -688,11 +714,15 @@ static int op_port(struct state *st, int argc, char **argv)
 	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
 		if (strncmp(argv[i], "excl=", 5) == 0)
 			how.exclusive = atoi(argv[i] + 5);
-		else if (strcmp(argv[i], "rings=null") == 0)
-			how.no_rings = 1;
-		else if (strcmp(argv[i], "rings=all") == 0)
-			how.no_rings = 0;
-		else if (!option_expect(argv[i], &expect))
+		else if (strncmp(argv[i], "rings=", 6) == 0) {
+			unsigned r = 0;
+
+			while (r < MST_RINGS_NULL + 1 && strcmp(argv[i] + 6, ring_names[r]) != 0)
+				r++;
+			if (r > MST_RINGS_NULL)
+				usage();
+			how.rings = (enum mst_rings) r;
+		} else if (!option_expect(argv[i], &expect))
 			usage();
 	}
 	while (slot < MAX_PORTS && st->ports[slot] != NULL)
@@ -700,9 +730,8 @@ static int op_port(struct state *st, int argc, char **argv)
 	if (slot == MAX_PORTS)
 		die("too many ports");
 	port = mst_port_open(argv[0], &how);
-	snprintf(what, sizeof(what), "open port %s (%s, %s)", argv[0],
-		 how.exclusive ? "NR_EXCLUSIVE" : "shared",
-		 how.no_rings ? "NR_REG_NULL" : "all rings");
+	snprintf(what, sizeof(what), "open port %s (%s, rings %s)", argv[0],
+		 how.exclusive ? "NR_EXCLUSIVE" : "shared", ring_names[how.rings]);
 	if (port != NULL) {
 		st->port_name = st->port_names[slot] = argv[0];
 		st->port = st->ports[slot] = port;
@@ -958,10 +987,8 @@ int main(int argc, char **argv)
 
 			st.nic_name = argv[i];
 			i += via[0] ? 2 : 1;
-			if (i < argc && strcmp(argv[i], "host=0") == 0) {
-				with_host = 0;
-				i++;
-			}
+			if (i < argc && strncmp(argv[i], "host=", 5) == 0)
+				with_host = atoi(argv[i++] + 5);
 			st.nic.port = mst_nic_open(st.nic_name, with_host);
 			if (st.nic.port != NULL) {
 				printf("NIC %s attached %s its host stack\n", st.nic_name,

@@ -18,11 +18,23 @@ struct mst_port;
 /* Which implementation this is: "netmap" or "double". */
 extern const char mst_backend[];
 
+/* Which rings of a port a registration selects. */
+enum mst_rings {
+	MST_RINGS_ALL,	/* NR_REG_ALL_NIC */
+	MST_RINGS_TX,	/* NR_REG_ALL_NIC, NR_TX_RINGS_ONLY */
+	MST_RINGS_RX,	/* NR_REG_ALL_NIC, NR_RX_RINGS_ONLY */
+	MST_RINGS_NONE, /* NR_REG_ALL_NIC, both: the fd holds the port and no ring */
+	MST_RINGS_NULL, /* NR_REG_NULL (netmap: a null port of its own, not this one) */
+};
+
 /* How a port is opened: as netmap's NIOCREGIF asks for its rings. */
 struct mst_open {
 	int exclusive; /* NR_EXCLUSIVE: a later opener of the rings gets EBUSY */
-	int no_rings;  /* NR_REG_NULL: hold the port, select no ring */
+	enum mst_rings rings;
 };
+
+/* nr_mode and nr_flags of a registration as how asks. */
+void mst_open_request(const struct mst_open *how, uint32_t *nr_mode, uint64_t *nr_flags);
 
 /* Opens port name ("valem:vp0"); NULL with errno set on failure. */
 struct mst_port *mst_port_open(const char *name, const struct mst_open *how);

@@ -35,8 +35,10 @@ static struct mst_port *attach(const char *name, uint32_t kind, const struct mst
 	snprintf(port->name, sizeof(port->name), "%s", name);
 	req.kind = kind;
 	if (how != NULL) {
-		req.nr_mode = how->no_rings ? NR_REG_NULL : NR_REG_ALL_NIC;
-		req.nr_flags = how->exclusive ? NR_EXCLUSIVE : 0;
+		uint64_t flags;
+
+		mst_open_request(how, &req.nr_mode, &flags);
+		req.nr_flags = (uint32_t) flags;
 	}
 	port->fd = open("/dev/netmap", O_RDWR);
 	if (port->fd >= 0 && ioctl(port->fd, NMD_IOC_ATTACH, &req) == 0)

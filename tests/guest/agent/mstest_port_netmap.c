@@ -48,8 +48,7 @@ struct mst_port *mst_port_open(const char *name, const struct mst_open *how)
 	strncpy(hdr.nr_name, name, sizeof(hdr.nr_name) - 1);
 	strncpy(port->name, name, sizeof(port->name) - 1);
 	hdr.nr_body = (uintptr_t) &reg;
-	reg.nr_mode = how->no_rings ? NR_REG_NULL : NR_REG_ALL_NIC;
-	reg.nr_flags = how->exclusive ? NR_EXCLUSIVE : 0;
+	mst_open_request(how, &reg.nr_mode, &reg.nr_flags);
 	if (ioctl(port->fd, NIOCCTRL, &hdr) < 0)
 		goto fail;
 	port->memsize = reg.nr_memsize;

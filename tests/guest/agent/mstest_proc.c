@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,7 +28,11 @@ int mst_become_user(unsigned uid)
 	/* root's supplementary groups would stay otherwise */
 	if (setgroups(0, NULL) < 0 || setgid((gid_t) uid) < 0 || setuid((uid_t) uid) < 0)
 		return errno;
-	return 0;
+	/*
+	 * A process that changed its ids is not dumpable: its /proc/self files stay root's, and
+	 * it could not write its own uid_map after unshare (as a user's login shell can).
+	 */
+	return prctl(PR_SET_DUMPABLE, 1) < 0 ? errno : 0;
 }
 
 static int write_file(const char *path, const char *text)

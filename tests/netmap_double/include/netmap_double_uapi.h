@@ -29,9 +29,11 @@ enum nmd_kind {
  * NMD_IOC_ATTACH.  NMD_KIND_VP registers this fd on port name of the switch
  * named by the prefix up to ':' in the caller's network namespace, as
  * NIOCREGIF does: the port is created if absent, joined if it exists;
- * nr_mode NR_REG_ALL_NIC (or 0) selects its rings, NR_REG_NULL none;
- * nr_flags NR_EXCLUSIVE asks for them alone.  The NIC kinds stand for
- * vale-ctl: the NIC stays on the switch until this fd is closed.
+ * nr_mode NR_REG_ALL_NIC (or 0) selects its rings, less the RX ones with
+ * NR_TX_RINGS_ONLY and the TX ones with NR_RX_RINGS_ONLY in nr_flags (both:
+ * none); NR_EXCLUSIVE asks for them alone.  NR_REG_NULL gets EINVAL (see
+ * README.md).  The NIC kinds stand for vale-ctl: the NIC stays on the
+ * switch until this fd is closed.
  */
 struct nmd_attach {
 	char name[NMD_NAME_LEN]; /* in: "valem:vp0" */

@@ -13,13 +13,16 @@
 
 /* nmreq_register.nr_flags: ask for the selected rings alone (a later opener gets EBUSY). */
 #define NR_EXCLUSIVE 0x800
+/* nmreq_register.nr_flags: select no RX ring, no TX ring (both: no ring at all). */
+#define NR_RX_RINGS_ONLY 0x2000
+#define NR_TX_RINGS_ONLY 0x4000
 
 /* nmreq_register.nr_mode: which rings a registration selects (values as netmap's). */
 enum {
 	NR_REG_DEFAULT = 0, /* as NR_REG_ALL_NIC */
 	NR_REG_ALL_NIC = 1, /* every TX and RX ring of the port */
 	NR_REG_NIC_SW = 3,  /* a NIC attached with its host rings (vale-ctl -h) */
-	NR_REG_NULL = 7,    /* no ring: the fd holds the port and nothing else */
+	NR_REG_NULL = 7,    /* a "null:NAME" port of its own, on an existing allocator */
 };
 
 #endif
