@@ -7,20 +7,49 @@ requirements there), so no session downloads anything by itself.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import functools
+from collections.abc import Callable
 
 import nox
+import nox.virtualenv
+from packaging.version import Version
 
-# The session helpers live in buildsys/ beside this file; nox does not put it on the path.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from buildsys.errors import BuildError
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True
 
+# The sessions use no virtualenv, yet nox looks for a `uv` binary before it reads the backend
+# and logs "uv binary not found." on every run. Giving it the answer its probe would reach
+# (no uv) skips the probe and that line.
+nox.virtualenv.HAS_UV = False
+nox.virtualenv.UV = "uv"
+nox.virtualenv.UV_VERSION = Version("0")
 
-@nox.session(name="tests")
+Body = Callable[[nox.Session], None]
+
+
+def session(
+    name: str, *, default: bool = True, tags: list[str] | None = None
+) -> Callable[[Body], Body]:
+    """nox.session, with a BuildError reported as the session's one line of failure."""
+
+    def decorate(body: Body) -> Body:
+        @functools.wraps(body)
+        def run(session: nox.Session) -> None:
+            try:
+                body(session)
+            except BuildError as err:
+                session.error(str(err))
+
+        registered: Body = nox.session(name=name, default=default, tags=tags)(run)
+        return registered
+
+    return decorate
+
+
+@session(name="tests")
 def tests(session: nox.Session) -> None:
     """Build the core (plain and ASan/UBSan), run C unit tests, pytest and guest tests."""
     from buildsys import testing
@@ -28,7 +57,7 @@ def tests(session: nox.Session) -> None:
     testing.run_tests(session, session.posargs)
 
 
-@nox.session(name="lint")
+@session(name="lint")
 def lint(session: nox.Session) -> None:
     """ruff, mypy and clang-format checks."""
     from buildsys import lint as lint_mod
@@ -36,7 +65,7 @@ def lint(session: nox.Session) -> None:
     lint_mod.run(session)
 
 
-@nox.session(name="bench", default=False, tags=["slow"])
+@session(name="bench", default=False, tags=["slow"])
 def bench(session: nox.Session) -> None:
     """Benchmarks of the classifier core; `-- --json PATH` writes machine-readable results."""
     from buildsys import bench as bench_mod
@@ -44,7 +73,7 @@ def bench(session: nox.Session) -> None:
     bench_mod.run(session, session.posargs)
 
 
-@nox.session(name="fuzz", default=False, tags=["slow"])
+@session(name="fuzz", default=False, tags=["slow"])
 def fuzz(session: nox.Session) -> None:
     """Fuzz the parser and decisions with libFuzzer; `-- -runs=N` is passed through."""
     from buildsys import fuzz as fuzz_mod
@@ -52,7 +81,7 @@ def fuzz(session: nox.Session) -> None:
     fuzz_mod.run(session, session.posargs)
 
 
-@nox.session(name="build-linux", default=False)
+@session(name="build-linux", default=False)
 def build_linux(session: nox.Session) -> None:
     """Build multistack.ko: `-- KSRC=<kernel dir> NSRC=<netmap tree> [NBUILD=...] [--vm NAME]`."""
     from buildsys import linux
@@ -60,7 +89,7 @@ def build_linux(session: nox.Session) -> None:
     linux.run(session, session.posargs)
 
 
-@nox.session(name="build-freebsd", default=False)
+@session(name="build-freebsd", default=False)
 def build_freebsd(session: nox.Session) -> None:
     """Build multistack.ko for FreeBSD, natively or in the Vagrant VM: `-- [--with-sctp]`."""
     from buildsys import freebsd
@@ -68,7 +97,7 @@ def build_freebsd(session: nox.Session) -> None:
     freebsd.run(session, session.posargs)
 
 
-@nox.session(name="dist", default=False)
+@session(name="dist", default=False)
 def dist(session: nox.Session) -> None:
     """Reproducible release tarball of the current commit, with its .sha256."""
     from buildsys import dist as dist_mod
@@ -76,7 +105,7 @@ def dist(session: nox.Session) -> None:
     dist_mod.run(session, session.posargs)
 
 
-@nox.session(name="release-check", default=False)
+@session(name="release-check", default=False)
 def release_check(session: nox.Session) -> None:
     """Unpack the release tarball in an empty directory and build and test from there."""
     from buildsys import dist as dist_mod

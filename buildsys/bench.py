@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import nox
 
-from buildsys import userspace
+from buildsys import commands, userspace
 
 Case = dict[str, Any]
 
@@ -89,8 +88,7 @@ def run(session: nox.Session, posargs: list[str]) -> None:
     command += ["--rounds", args.rounds, "--sizes", args.sizes]
     if args.only:
         command += ["--only", args.only]
-    session.log(" ".join(command))
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    output = commands.run(command, output=commands.Output.CAPTURE).stdout
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     results = [c for c in lines if "ratio_batched" in c]
     memory = [c for c in lines if c["case"] == "memory"]

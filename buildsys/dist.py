@@ -17,7 +17,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -26,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from buildsys import kernels
+from buildsys import commands, kernels
+from buildsys.errors import BuildError
 from buildsys.meta import read_meta
 
 if TYPE_CHECKING:
@@ -62,10 +62,6 @@ GENERATORS: tuple[tuple[str, str, str], ...] = (
 _DIRTY_LIST_LIMIT = 12
 
 
-class DistError(Exception):
-    """A release cannot be made or does not pass its check; the message says why."""
-
-
 @dataclass(frozen=True)
 class Release:
     tarball: Path
@@ -75,11 +71,9 @@ class Release:
 
 
 def _git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], check=False, capture_output=True, text=True
-    )
+    result = commands.run(["git", "-C", repo, *args], output=commands.Output.CAPTURE, check=False)
     if result.returncode != 0:
-        raise DistError(f"git {' '.join(args)} failed in {repo}: {result.stderr.strip()}")
+        raise BuildError(f"git {' '.join(args)} failed in {repo}: {result.stderr.strip()}")
     return result.stdout
 
 
@@ -106,7 +100,7 @@ def refuse_dirty_tree(repo: Path) -> None:
         more = (
             f" and {len(dirty) - _DIRTY_LIST_LIMIT} more" if len(dirty) > _DIRTY_LIST_LIMIT else ""
         )
-        raise DistError(
+        raise BuildError(
             f"refusing to build a release from a dirty tree: commit or remove {shown}{more}"
         )
 
@@ -114,17 +108,21 @@ def refuse_dirty_tree(repo: Path) -> None:
 def _generate(tree: Path, epoch: int, commit: str) -> None:
     for module, what, statement in GENERATORS:
         if not (tree / module).is_file():
-            raise DistError(f"commit {commit[:12]} has no {module}, which generates {what}")
+            raise BuildError(f"commit {commit[:12]} has no {module}, which generates {what}")
         script = f"from pathlib import Path\ntree = Path('.')\nepoch = {epoch}\n{statement}\n"
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "SOURCE_DATE_EPOCH": str(epoch)}
-        result = subprocess.run(
-            [sys.executable, "-c", script], cwd=tree, env=env, capture_output=True, text=True
+        result = commands.run(
+            [sys.executable, "-c", script],
+            cwd=tree,
+            env=env,
+            output=commands.Output.CAPTURE,
+            check=False,
         )
         if result.returncode != 0:
-            raise DistError(f"generating {what} with {module} failed:\n{result.stderr.strip()}")
+            raise BuildError(f"generating {what} with {module} failed:\n{result.stderr.strip()}")
     changed = _git(tree, "status", "--porcelain=v1", "--untracked-files=no").strip()
     if changed:
-        raise DistError(f"generators overwrote committed files:\n{changed}")
+        raise BuildError(f"generators overwrote committed files:\n{changed}")
 
 
 def _release_files(tree: Path) -> list[str]:
@@ -134,7 +132,7 @@ def _release_files(tree: Path) -> list[str]:
     for entry in filter(None, staged):
         mode, _, _, path = entry.replace("\t", " ", 1).split(" ", 3)
         if mode == "160000":
-            raise DistError(f"{path} is a submodule; releases do not include submodules")
+            raise BuildError(f"{path} is a submodule; releases do not include submodules")
         tracked.append(path)
     generated = [p for p in _git(tree, "ls-files", "--others", "-z").split("\0") if p]
     files = {
@@ -220,15 +218,15 @@ def default_kernel_release() -> str:
     """The kernel the check builds for when none is named (see kernels.default_kernel)."""
     kernel = kernels.default_kernel(need_headers=True)
     if kernel is None:
-        raise DistError("no kernel headers are installed: install linux-headers-amd64")
+        raise BuildError("no kernel headers are installed: install linux-headers-amd64")
     return kernel.release
 
 
 def _run_step(what: str, command: Sequence[str], log: Callable[[str], None], **kwargs: Any) -> None:
-    log(f"release-check: {what}: {' '.join(command)}")
-    result = subprocess.run(command, check=False, **kwargs)
+    log(f"release-check: {what}")
+    result = commands.run(command, check=False, **kwargs)
     if result.returncode != 0:
-        raise DistError(
+        raise BuildError(
             f"release check failed: {what} (`{' '.join(command)}` exited {result.returncode})"
         )
 
@@ -238,15 +236,15 @@ def _built_module_path(tree: Path) -> Path:
     name = re.search(r'^BUILT_MODULE_NAME\[0\]="([^"]+)"', dkms_conf, re.M)
     location = re.search(r'^BUILT_MODULE_LOCATION\[0\]="([^"]*)"', dkms_conf, re.M)
     if name is None or location is None:
-        raise DistError("dkms.conf in the tarball names no BUILT_MODULE_NAME[0]/LOCATION[0]")
+        raise BuildError("dkms.conf in the tarball names no BUILT_MODULE_NAME[0]/LOCATION[0]")
     return tree / location.group(1) / f"{name.group(1)}.ko"
 
 
 def _copy_sources(source: Path, target: Path) -> None:
     """Copy the files git tracks in `source` (all files outside a repository): leftovers of an
     in-tree build must not stand in for a build."""
-    listed = subprocess.run(
-        ["git", "-C", str(source), "ls-files", "-z", "."], capture_output=True, text=True
+    listed = commands.run(
+        ["git", "-C", source, "ls-files", "-z", "."], output=commands.Output.CAPTURE, check=False
     )
     names = [name for name in listed.stdout.split("\0") if name]
     if listed.returncode != 0 or not names:
@@ -264,7 +262,7 @@ def check_release(
     work: Path,
     log: Callable[[str], None] = print,
 ) -> None:
-    """Build and test from the unpacked tarball alone; raise DistError on the first failure.
+    """Build and test from the unpacked tarball alone; raise BuildError on the first failure.
 
     `netmap_double` is the repository's test double, built beside (not inside) the unpacked
     tree: it is deliberately absent from releases.
@@ -275,7 +273,7 @@ def check_release(
         tar.extractall(unpacked, filter="data")
     tops = list(unpacked.iterdir())
     if len(tops) != 1 or not tops[0].is_dir():
-        raise DistError(f"{tarball.name} must hold exactly one top directory")
+        raise BuildError(f"{tarball.name} must hold exactly one top directory")
     tree = tops[0]
 
     build_user = work / "build-user"
@@ -289,7 +287,7 @@ def check_release(
 
     kernel = kernels.find(kernel_release)
     if kernel is None or kernel.headers is None:
-        raise DistError(
+        raise BuildError(
             f"no headers for kernel {kernel_release}: install linux-headers-{kernel_release}"
         )
     kernel_build = kernel.headers
@@ -315,7 +313,7 @@ def check_release(
     )
     module = _built_module_path(tree)
     if not module.is_file():
-        raise DistError(f"release check failed: the module build made no {module}")
+        raise BuildError(f"release check failed: the module build made no {module}")
     log(f"release-check: {tarball.name} builds and passes its unit tests ({module.name} built)")
 
 
@@ -331,10 +329,7 @@ def run(session: nox.Session, posargs: Sequence[str]) -> None:
     """`nox -s dist -- [--repo DIR] [--out DIR]`."""
     args = _parse(posargs, "Release tarball", ("--out", "output directory (default: out/dist)"))
     out_dir = Path(args.out) if args.out else args.repo / "out" / "dist"
-    try:
-        release = build_release(args.repo, out_dir)
-    except DistError as error:
-        session.error(str(error))
+    release = build_release(args.repo, out_dir)
     session.log(
         f"{release.tarball} (commit {release.commit[:12]}, SOURCE_DATE_EPOCH={release.epoch})"
     )
@@ -350,15 +345,12 @@ def release_check(session: nox.Session, posargs: Sequence[str]) -> None:
         ("--kernel", "kernel release with headers installed (default: running, Debian's, newest)"),
         ("--netmap-double", "netmap test double (default: tests/netmap_double)"),
     )
-    try:
-        meta = read_meta(args.repo / "META")
-        default_tarball = args.repo / "out" / "dist" / f"{meta.name}-{meta.version}.tar.gz"
-        tarball = Path(args.tarball) if args.tarball else default_tarball
-        if not tarball.is_file():
-            raise DistError(f"no tarball at {tarball}: run `nox -s dist` first")
-        double = Path(args.netmap_double or args.repo / "tests" / "netmap_double")
-        kernel = args.kernel or default_kernel_release()
-        with tempfile.TemporaryDirectory(prefix="multistack-release-check-") as work:
-            check_release(tarball.resolve(), kernel, double.resolve(), Path(work), session.log)
-    except DistError as error:
-        session.error(str(error))
+    meta = read_meta(args.repo / "META")
+    default_tarball = args.repo / "out" / "dist" / f"{meta.name}-{meta.version}.tar.gz"
+    tarball = Path(args.tarball) if args.tarball else default_tarball
+    if not tarball.is_file():
+        raise BuildError(f"no tarball at {tarball}: run `nox -s dist` first")
+    double = Path(args.netmap_double or args.repo / "tests" / "netmap_double")
+    kernel = args.kernel or default_kernel_release()
+    with tempfile.TemporaryDirectory(prefix="multistack-release-check-") as work:
+        check_release(tarball.resolve(), kernel, double.resolve(), Path(work), session.log)

@@ -18,21 +18,21 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-
+from buildsys import commands
+from buildsys.errors import BuildError
 from buildsys.meta import read_meta
-from buildsys.vm import VmError, build_freebsd_in_vm
+from buildsys.paths import ROOT
+from buildsys.templates import render
+from buildsys.vm import build_freebsd_in_vm
 
 if TYPE_CHECKING:
     import nox
 
-REPO = Path(__file__).resolve().parent.parent
 GLUE = Path("kernel/freebsd")
 MAKEFILE_TEMPLATE = GLUE / "Makefile.j2"
 OPT_SCTP_TEMPLATE = GLUE / "opt_sctp.h.j2"
@@ -46,10 +46,6 @@ _SCTP_OPTION = re.compile(r"^\s*options\s+SCTP(_SUPPORT)?\b", re.MULTILINE)
 _REVISION = re.compile(r'^REVISION="([0-9.]+)"', re.MULTILINE)
 # BRANCH="RELEASE-p5", or BRANCH=${BRANCH_OVERRIDE:-STABLE} on stable branches.
 _BRANCH = re.compile(r'^BRANCH="?(?:\$\{BRANCH_OVERRIDE:-([^}]*)\}|([^"$\n]+))"?', re.MULTILINE)
-
-
-class BuildError(Exception):
-    """The module cannot be built; the message is one sentence saying why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -96,21 +92,13 @@ def module_sources(repo_root: Path) -> tuple[list[str], list[str]]:
     return glue, core
 
 
-def _environment(repo_root: Path) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(repo_root)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
 def render_makefile(repo_root: Path, glue_dir: str, core_dir: str) -> str:
     """The bsd.kmod.mk Makefile; glue_dir and core_dir are relative to the Makefile's folder."""
     meta = read_meta(repo_root / "META")
     glue, core = module_sources(repo_root)
-    template = _environment(repo_root).get_template(MAKEFILE_TEMPLATE.as_posix())
-    return template.render(
+    return render(
+        repo_root,
+        MAKEFILE_TEMPLATE,
         name=meta.name,
         version=meta.version,
         glue=glue,
@@ -122,8 +110,7 @@ def render_makefile(repo_root: Path, glue_dir: str, core_dir: str) -> str:
 
 def render_opt_sctp(repo_root: Path, sctp: bool) -> str:
     """opt_sctp.h, defining SCTP or not."""
-    template = _environment(repo_root).get_template(OPT_SCTP_TEMPLATE.as_posix())
-    return template.render(sctp=sctp)
+    return render(repo_root, OPT_SCTP_TEMPLATE, sctp=sctp)
 
 
 def write_build_tree(repo_root: Path, dest: Path, sctp: bool) -> None:
@@ -157,8 +144,8 @@ def freebsd_release(sysdir: Path) -> str:
 def _detect_sctp(sysdir: Path) -> bool:
     """SCTP as the target kernel has it: the running kernel's config here, else GENERIC's."""
     if platform.system() == "FreeBSD" and sysdir == DEFAULT_SYSDIR:
-        proc = subprocess.run(
-            ["sysctl", "-n", "kern.conftxt"], capture_output=True, text=True, check=False
+        proc = commands.run(
+            ["sysctl", "-n", "kern.conftxt"], output=commands.Output.CAPTURE, check=False
         )
         if proc.returncode == 0 and proc.stdout:
             return kernel_config_has_sctp(proc.stdout)
@@ -183,23 +170,18 @@ def build_native(request: Request) -> Result:
         raise BuildError("make is missing: this needs FreeBSD's base system make")
     release = freebsd_release(request.sysdir)
     sctp = request.sctp if request.sctp is not None else _detect_sctp(request.sysdir)
-    tree = REPO / "build" / "freebsd" / release
+    tree = ROOT / "build" / "freebsd" / release
     if tree.exists():
         shutil.rmtree(tree)
-    write_build_tree(REPO, tree, sctp)
-    proc = subprocess.run(
-        ["make", "-C", str(tree), f"SYSDIR={request.sysdir}", "-j2"],
+    write_build_tree(ROOT, tree, sctp)
+    proc = commands.run(
+        ["make", "-C", tree, f"SYSDIR={request.sysdir}", "-j2"],
         # Objects and the module stay in the build tree, whatever obj-dir settings say.
         env={**os.environ, "MAKEOBJDIR": str(tree)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
+        output=commands.Output.MERGE,
+        what=f"make in {tree}",
     )
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.splitlines()[-30:])
-        raise BuildError(f"make in {tree} failed:\n{tail}")
-    out_dir = request.out or REPO / "out" / "freebsd" / release
+    out_dir = request.out or ROOT / "out" / "freebsd" / release
     out_dir.mkdir(parents=True, exist_ok=True)
     module = out_dir / "multistack.ko"
     shutil.copy2(tree / "multistack.ko", module)
@@ -215,16 +197,13 @@ def vm_arguments(request: Request) -> list[str]:
 
 def run(session: nox.Session, posargs: Sequence[str]) -> None:
     """The build-freebsd session: natively on FreeBSD, in the Vagrant VM elsewhere."""
-    try:
-        request = parse_args(posargs)
-        if platform.system() == "FreeBSD":
-            result = build_native(request)
-            session.log(result.log)
-            session.log(f"built {result.module} for FreeBSD {result.release}")
-            return
-        if request.sysdir != DEFAULT_SYSDIR:
-            raise BuildError("SYSDIR= applies on FreeBSD only; the VM uses its own /usr/src/sys")
-        module = build_freebsd_in_vm(vm_arguments(request), out=request.out)
-    except (BuildError, VmError) as err:
-        session.error(str(err))
+    request = parse_args(posargs)
+    if platform.system() == "FreeBSD":
+        result = build_native(request)
+        session.log(result.log)
+        session.log(f"built {result.module} for FreeBSD {result.release}")
+        return
+    if request.sysdir != DEFAULT_SYSDIR:
+        raise BuildError("SYSDIR= applies on FreeBSD only; the VM uses its own /usr/src/sys")
+    module = build_freebsd_in_vm(vm_arguments(request), out=request.out)
     session.log(f"built {module} in the FreeBSD VM")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nox
 
-from buildsys import userspace
+from buildsys import commands, userspace
 from buildsys.paths import BUILD, SHARED
 
 ETHERNET = 1
@@ -44,12 +44,13 @@ def run(session: nox.Session, posargs: list[str]) -> None:
     env = {"ASAN_OPTIONS": "halt_on_error=1", "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
     artifacts = BUILD / "fuzz-artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
-    session.run(
-        str(builddir / "tests" / "fuzz" / "fuzz_decide"),
-        "-max_len=2048",
-        f"-artifact_prefix={artifacts}/",
-        *args,
-        str(corpus),
+    commands.run(
+        [
+            builddir / "tests" / "fuzz" / "fuzz_decide",
+            "-max_len=2048",
+            f"-artifact_prefix={artifacts}/",
+            *args,
+            corpus,
+        ],
         env={**os.environ, **env},
-        external=True,
     )

@@ -14,9 +14,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-import jinja2
-
 from buildsys.meta import read_meta
+from buildsys.paths import ROOT
+from buildsys.templates import render
 
 TEMPLATE = Path("kernel/linux/Kbuild.j2")
 
@@ -32,14 +32,7 @@ def render_kbuild(repo_root: Path) -> str:
     """The text of Kbuild for the sources and META of `repo_root`."""
     meta = read_meta(repo_root / "META")
     glue, core = module_sources(repo_root)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(repo_root)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    template = env.get_template(TEMPLATE.as_posix())
-    return template.render(name=meta.name, version=meta.version, glue=glue, core=core)
+    return render(repo_root, TEMPLATE, name=meta.name, version=meta.version, glue=glue, core=core)
 
 
 def write_kbuild_tree(repo_root: Path, dest: Path) -> None:
@@ -51,7 +44,7 @@ def write_kbuild_tree(repo_root: Path, dest: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="directory that receives Kbuild")
-    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--repo", type=Path, default=ROOT)
     args = parser.parse_args(argv)
     write_kbuild_tree(args.repo, args.dest)
 

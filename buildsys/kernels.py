@@ -12,11 +12,13 @@ from __future__ import annotations
 import functools
 import os
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from buildsys import commands
+from buildsys.errors import BuildError
 
 _LINE = re.compile(r"^(\d+)\.(\d+)(?:\D|$)")
 
@@ -215,8 +217,8 @@ def debian_default(root: Path = Path("/")) -> str | None:
     for package in ("linux-headers-amd64", "linux-image-amd64"):
         command = ["dpkg-query", f"--root={root}", "-W", "-f=${Depends}", package]
         try:
-            proc = subprocess.run(command, capture_output=True, text=True, check=False)
-        except FileNotFoundError:
+            proc = commands.run(command, output=commands.Output.CAPTURE, check=False)
+        except BuildError:  # no dpkg-query: not Debian
             return None
         match = re.search(r"linux-(?:headers|image)-(\d\S*?)(?:[\s,(]|$)", proc.stdout)
         if proc.returncode == 0 and match:

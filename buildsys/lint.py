@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import nox
 
+from buildsys import commands
 from buildsys.paths import ROOT
 
 # Directories whose C is ours; the netmap test double's headers mimic netmap's names, not its style.
@@ -23,20 +22,17 @@ C_DIRS = (
 
 
 def c_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--", *(f"{d}/*.[ch]" for d in C_DIRS)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return listed
+    patterns = [f"{d}/*.[ch]" for d in C_DIRS]
+    listed = commands.run(
+        ["git", "ls-files", "--", *patterns], cwd=ROOT, output=commands.Output.CAPTURE
+    )
+    return listed.stdout.split()
 
 
 def run(session: nox.Session) -> None:
-    session.run("ruff", "check", str(ROOT), external=True)
-    session.run("ruff", "format", "--check", str(ROOT), external=True)
-    session.run("mypy", "--config-file", str(ROOT / "pyproject.toml"), external=True)
+    commands.run(["ruff", "check", ROOT])
+    commands.run(["ruff", "format", "--check", ROOT])
+    commands.run(["mypy", "--config-file", ROOT / "pyproject.toml"])
     files = c_files()
     if files:
-        session.run("clang-format", "--dry-run", "--Werror", *files, external=True)
+        commands.run(["clang-format", "--dry-run", "--Werror", *files], cwd=ROOT)

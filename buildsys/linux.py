@@ -19,21 +19,21 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from buildsys import kernels
+from buildsys import commands, kernels, vm
+from buildsys.errors import BuildError
 from buildsys.kbuild import write_kbuild_tree
 from buildsys.meta import read_meta, release_tuple
+from buildsys.paths import ROOT
 
 if TYPE_CHECKING:
     import nox
 
-REPO = Path(__file__).resolve().parent.parent
-DOUBLE = REPO / "tests" / "netmap_double"
+DOUBLE = ROOT / "tests" / "netmap_double"
 USAGE = (
     "Usage: nox -s build-linux -- [KSRC=<kernel build dir>] NSRC=<netmap tree> "
     "[NBUILD=<netmap build dir>] [OUT=<dir>] [--vm NAME]"
@@ -50,10 +50,6 @@ _KEYS = ("KSRC", "NSRC", "NBUILD", "OUT")
 _COPY_IGNORE = shutil.ignore_patterns(
     "*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "Module.symvers", "modules.order", ".probes"
 )
-
-
-class BuildError(Exception):
-    """The module cannot be built; the message is one sentence saying why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -157,18 +153,12 @@ def netmap_build_dir(nsrc: Path, nbuild: Path | None) -> Path:
 
 def _make(args: Sequence[str]) -> str:
     """Run make, returning its combined output; BuildError with the output's tail if it fails."""
-    proc = subprocess.run(
-        ["make", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
-    )
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.splitlines()[-30:])
-        raise BuildError(f"make {' '.join(args)} failed:\n{tail}")
-    return proc.stdout
+    return commands.run(["make", *args], output=commands.Output.MERGE).stdout
 
 
 def build_double(ksrc: Path, release: str) -> Path:
     """Build the netmap test double out of place, in build/netmap_double/<release>/."""
-    dest = REPO / "build" / "netmap_double" / release
+    dest = ROOT / "build" / "netmap_double" / release
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(DOUBLE, dest, ignore=_COPY_IGNORE)
@@ -191,7 +181,7 @@ class Result:
 
 def build(request: Request) -> Result:
     """Check the inputs, lay out the build tree, build with W=1 and copy the module out."""
-    meta = read_meta(REPO / "META")
+    meta = read_meta(ROOT / "META")
     release = kernel_release(request.ksrc)
     if request.nsrc is None:
         raise BuildError(GET_NETMAP)
@@ -207,14 +197,14 @@ def build(request: Request) -> Result:
         nbuild = netmap_build_dir(request.nsrc, request.nbuild)
 
     tag = hashlib.sha256(f"{request.nsrc}\0{nbuild}".encode()).hexdigest()[:8]
-    tree = REPO / "build" / "linux" / f"{release}-{tag}"
+    tree = ROOT / "build" / "linux" / f"{release}-{tag}"
     if tree.exists():
         shutil.rmtree(tree)
-    shutil.copytree(REPO / "kernel" / "linux", tree / "kernel" / "linux", ignore=_COPY_IGNORE)
-    shutil.copytree(REPO / "common", tree / "common", ignore=_COPY_IGNORE)
+    shutil.copytree(ROOT / "kernel" / "linux", tree / "kernel" / "linux", ignore=_COPY_IGNORE)
+    shutil.copytree(ROOT / "common", tree / "common", ignore=_COPY_IGNORE)
     module_dir = tree / "kernel" / "linux"
     (module_dir / "Kbuild").unlink(missing_ok=True)
-    write_kbuild_tree(REPO, module_dir)
+    write_kbuild_tree(ROOT, module_dir)
 
     output = _make(
         [
@@ -230,7 +220,7 @@ def build(request: Request) -> Result:
     warnings = [line for line in output.splitlines() if "warning:" in line]
     if warnings:
         raise BuildError(f"multistack.ko built with {len(warnings)} warnings (W=1):\n{output}")
-    out_dir = request.out or REPO / "out" / "linux" / release
+    out_dir = request.out or ROOT / "out" / "linux" / release
     out_dir.mkdir(parents=True, exist_ok=True)
     module = out_dir / "multistack.ko"
     shutil.copy2(module_dir / "multistack.ko", module)
@@ -239,7 +229,7 @@ def build(request: Request) -> Result:
 
 def _supported_note(release: str) -> str | None:
     """A warning when the kernel is outside META's tested range (the build may still work)."""
-    meta = read_meta(REPO / "META")
+    meta = read_meta(ROOT / "META")
     try:
         found = kernels.line_of(release)
     except ValueError:
@@ -251,20 +241,15 @@ def _supported_note(release: str) -> str | None:
 
 def run(session: nox.Session, posargs: Sequence[str]) -> None:
     """The build-linux session: build locally, or in a VM with --vm NAME."""
-    try:
-        request = parse_args(posargs, os.environ)
-        if request.vm is not None:
-            from buildsys import vm
-
-            rest = [a for a in posargs if a not in ("--vm", request.vm)]
-            module = vm.build_linux_in_vm(request.vm, rest)
-            session.log(f"built {module} in VM {request.vm}")
-            return
-        note = _supported_note(kernel_release(request.ksrc))
-        if note:
-            session.warn(note)
-        result = build(request)
-    except BuildError as err:
-        session.error(str(err))
+    request = parse_args(posargs, os.environ)
+    if request.vm is not None:
+        rest = [a for a in posargs if a not in ("--vm", request.vm)]
+        module = vm.build_linux_in_vm(request.vm, rest)
+        session.log(f"built {module} in VM {request.vm}")
+        return
+    note = _supported_note(kernel_release(request.ksrc))
+    if note:
+        session.warn(note)
+    result = build(request)
     session.log(result.log)
     session.log(f"built {result.module} for Linux {result.release} (W=1, no warnings)")

@@ -10,16 +10,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-META_PATH = Path(__file__).resolve().parent.parent / "META"
+from buildsys.errors import BuildError
+from buildsys.paths import ROOT
+
+META_PATH = ROOT / "META"
 
 _KEY_LINE = re.compile(r"^([a-z_][a-z0-9_]*)\s*=\s*(.*?)\s*$")
 _RELEASE = re.compile(r"^[0-9]+\.[0-9]+$")
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-
-
-class MetaError(ValueError):
-    """META is missing a key or holds a value the generators cannot use."""
 
 
 @dataclass(frozen=True)
@@ -51,17 +50,17 @@ def parse_meta(text: str, source: str = "META") -> Meta:
             continue
         match = _KEY_LINE.match(stripped)
         if match is None:
-            raise MetaError(f"{source}:{number}: expected `key = value`, got {line!r}")
+            raise BuildError(f"{source}:{number}: expected `key = value`, got {line!r}")
         key, value = match.groups()
         if key in values:
-            raise MetaError(f"{source}:{number}: {key} is set twice")
+            raise BuildError(f"{source}:{number}: {key} is set twice")
         values[key] = value
 
     def need(key: str, pattern: re.Pattern[str]) -> str:
         if key not in values:
-            raise MetaError(f"{source}: missing {key}")
+            raise BuildError(f"{source}: missing {key}")
         if not pattern.match(values[key]):
-            raise MetaError(f"{source}: {key} = {values[key]!r} does not match {pattern.pattern}")
+            raise BuildError(f"{source}: {key} = {values[key]!r} does not match {pattern.pattern}")
         return values[key]
 
     meta = Meta(
@@ -76,7 +75,7 @@ def parse_meta(text: str, source: str = "META") -> Meta:
     )
     for low, high in (("linux_min", "linux_max"), ("freebsd_min", "freebsd_max")):
         if release_tuple(getattr(meta, low)) > release_tuple(getattr(meta, high)):
-            raise MetaError(f"{source}: {low} is above {high}")
+            raise BuildError(f"{source}: {low} is above {high}")
     return meta
 
 

@@ -18,8 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from buildsys import templates
 from buildsys.meta import Meta, read_meta, release_tuple
 
 TEMPLATE_SUFFIX = ".j2"
@@ -97,12 +96,7 @@ def render_packaging(tree: Path, epoch: int) -> list[Path]:
     """Render every packaging template of `tree` in place; returns the written paths (relative)."""
     meta = read_meta(tree / "META")
     context = template_context(meta, epoch)
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(tree)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+    environment = templates.environment(tree)
     written = []
     for template in sorted((tree / "packaging").rglob(f"*{TEMPLATE_SUFFIX}")):
         relative = template.relative_to(tree)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
 
+from buildsys import commands
 from buildsys.paths import BUILD, ROOT
 
 # Each variant is a separate meson build directory under build/.
@@ -25,18 +27,13 @@ def build(session: nox.Session, variant: str, env: dict[str, str] | None = None)
     """Configures (once) and compiles one variant; returns its build directory."""
     builddir = BUILD / variant
     if not (builddir / "build.ninja").exists():
-        session.run(
-            "meson",
-            "setup",
-            str(builddir),
-            str(ROOT),
-            *VARIANTS[variant],
-            env=env or {},
-            external=True,
+        commands.run(
+            ["meson", "setup", builddir, ROOT, *VARIANTS[variant]],
+            env={**os.environ, **(env or {})},
         )
-    session.run("ninja", "-C", str(builddir), external=True)
+    commands.run(["ninja", "-C", builddir])
     return builddir
 
 
 def meson_test(session: nox.Session, builddir: Path) -> None:
-    session.run("meson", "test", "-C", str(builddir), "--print-errorlogs", external=True)
+    commands.run(["meson", "test", "-C", builddir, "--print-errorlogs"])

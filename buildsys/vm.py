@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from buildsys import linux
+from buildsys import commands
+from buildsys.errors import BuildError
+from buildsys.paths import ROOT
 
-REPO = Path(__file__).resolve().parent.parent
-VAGRANT_DIR = REPO / "vagrant"
+VAGRANT_DIR = ROOT / "vagrant"
 PROVIDERS = ("libvirt", "virtualbox")
 INSTALL_VAGRANT = (
     "Vagrant is not installed: install it (Debian/Ubuntu: apt-get install vagrant; "
@@ -44,14 +45,6 @@ INSTALL_PROVIDER = (
 _BUILT = re.compile(r"^multistack-built (\S+) (\S+)\s*$", re.MULTILINE)
 
 Which = Callable[[str], str | None]
-
-
-class VmError(linux.BuildError):
-    """The VM build cannot go on; the message is one sentence saying what to install or do.
-
-    A kind of buildsys.linux.BuildError, so that `build-linux -- --vm`, which catches that,
-    reports it as one line too.
-    """
 
 
 @dataclass(frozen=True)
@@ -82,15 +75,15 @@ def machine(name: str, os_name: str) -> Machine:
     machines = load_machines()
     known = sorted(n for n, m in machines.items() if m.os == os_name)
     if name not in machines or machines[name].os != os_name:
-        raise VmError(f"no {os_name} VM called {name!r}: choose one of {', '.join(known)}")
+        raise BuildError(f"no {os_name} VM called {name!r}: choose one of {', '.join(known)}")
     return machines[name]
 
 
 def require_vagrant(which: Which | None = None) -> str:
-    """The vagrant executable, or VmError naming how to install it."""
+    """The vagrant executable, or BuildError naming how to install it."""
     path = (which or shutil.which)("vagrant")
     if path is None:
-        raise VmError(INSTALL_VAGRANT)
+        raise BuildError(INSTALL_VAGRANT)
     return path
 
 
@@ -112,7 +105,7 @@ def choose_provider(
     wanted = environ.get("VAGRANT_DEFAULT_PROVIDER")
     if wanted:
         if wanted not in PROVIDERS:
-            raise VmError(
+            raise BuildError(
                 f"VAGRANT_DEFAULT_PROVIDER={wanted} is not supported: use libvirt or virtualbox"
             )
         if not provider_usable(wanted, plugins, which):
@@ -122,12 +115,12 @@ def choose_provider(
                 if wanted == "libvirt"
                 else "VirtualBox (https://www.virtualbox.org)"
             )
-            raise VmError(f"VAGRANT_DEFAULT_PROVIDER={wanted} is not usable: install {hint}")
+            raise BuildError(f"VAGRANT_DEFAULT_PROVIDER={wanted} is not usable: install {hint}")
         return wanted
     for provider in PROVIDERS:
         if provider_usable(provider, plugins, which):
             return provider
-    raise VmError(INSTALL_PROVIDER)
+    raise BuildError(INSTALL_PROVIDER)
 
 
 def box_for(vm: Machine, provider: str, environ: Mapping[str, str]) -> str:
@@ -136,9 +129,9 @@ def box_for(vm: Machine, provider: str, environ: Mapping[str, str]) -> str:
 
 
 def require_box(box: str, provider: str, installed: Iterable[tuple[str, str]]) -> None:
-    """VmError naming `vagrant box add` unless (box, provider) is among the installed boxes."""
+    """BuildError naming `vagrant box add` unless (box, provider) is among the installed boxes."""
     if (box, provider) not in set(installed):
-        raise VmError(
+        raise BuildError(
             f"the Vagrant box {box} for {provider} is not installed: run "
             f"`vagrant box add {box} --provider {provider}` (it needs network access once)"
         )
@@ -159,7 +152,7 @@ def preflight(
     plugins: Callable[[], Iterable[str]],
     boxes: Callable[[], Iterable[tuple[str, str]]],
 ) -> Preflight:
-    """Check, in order, Vagrant, a provider and the box; each missing one is a VmError."""
+    """Check, in order, Vagrant, a provider and the box; each missing one is a BuildError."""
     require_vagrant(which)
     provider = choose_provider(environ, plugins(), which)
     box = box_for(vm, provider, environ)
@@ -172,7 +165,7 @@ def _vagrant(vm: Machine, env: Mapping[str, str]) -> Any:
     try:
         import vagrant
     except ImportError as err:
-        raise VmError("python-vagrant is missing: pip install -r requirements/dev.txt") from err
+        raise BuildError("python-vagrant is missing: pip install -r requirements/dev.txt") from err
     return vagrant.Vagrant(  # type: ignore[no-untyped-call]
         root=str(vm.root), quiet_stdout=False, quiet_stderr=False, env=dict(env)
     )
@@ -184,13 +177,10 @@ def _copy_back(handle: Any, guest_path: str, dest: Path) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".ssh_config", delete=False) as cfg:
         cfg.write(handle.ssh_config())
     try:
-        subprocess.run(
-            ["scp", "-q", "-F", cfg.name, f"default:{guest_path}", str(dest)], check=True
+        commands.run(
+            ["scp", "-q", "-F", cfg.name, f"default:{guest_path}", dest],
+            what=f"copying {guest_path} out of the VM",
         )
-    except subprocess.CalledProcessError as err:
-        raise VmError(
-            f"copying {guest_path} out of the VM failed (scp exit {err.returncode})"
-        ) from err
     finally:
         os.unlink(cfg.name)
 
@@ -199,7 +189,7 @@ def parse_built(output: str) -> tuple[str, str]:
     """(guest path, release) from the `multistack-built PATH RELEASE` line of 40-build.sh."""
     matches = _BUILT.findall(output)
     if not matches:
-        raise VmError("the build in the VM did not report a module: see its output above")
+        raise BuildError("the build in the VM did not report a module: see its output above")
     path, release = matches[-1]
     return path, release
 
@@ -220,19 +210,19 @@ def build_in_vm(vm: Machine, args: Sequence[str], out: Path | None = None) -> Pa
     handle = _vagrant(vm, environ)
     setup = sorted(p.name for p in (VAGRANT_DIR / "provision" / vm.os).glob("[123]*.sh"))
     handle.up(provider=checks.provider, provision_with=setup)
-    subprocess.run(["vagrant", "rsync"], cwd=vm.root, env=environ, check=True)
+    commands.run(["vagrant", "rsync"], cwd=vm.root, env=environ)
     script = f"{vm.guest_tree}/vagrant/provision/{vm.os}/40-build.sh"
     command = " ".join(["sh", shlex.quote(script), *(shlex.quote(a) for a in args)])
     try:
         output = handle.ssh(command=command)
     except subprocess.CalledProcessError as err:
         tail = "\n".join(str(err.output or "").splitlines()[-30:])
-        raise VmError(
+        raise BuildError(
             f"the build in the {vm.name} VM failed (exit {err.returncode}):\n{tail}"
         ) from err
     print(output, end="")
     guest_path, release = parse_built(output)
-    module = (out or REPO / "out" / vm.os / release) / "multistack.ko"
+    module = (out or ROOT / "out" / vm.os / release) / "multistack.ko"
     _copy_back(handle, guest_path, module)
     return module
 

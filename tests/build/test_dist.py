@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys.dist import EXCLUDED_PREFIXES
+from buildsys.meta import read_meta
 
-from buildsys.dist import EXCLUDED_PREFIXES  # noqa: E402
-from buildsys.meta import read_meta  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 GENERATED = (
     "dkms.conf",
@@ -38,7 +37,7 @@ def nox_dist(repo: Path, out: Path, umask: int = 0o022) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         umask=umask,
-        cwd=REPO,  # `python -m` puts the work tree on sys.path, so the noxfile finds buildsys
+        cwd=REPO,  # the noxfile imports buildsys as ./dev installed it (pip install -e .)
     )
 
 

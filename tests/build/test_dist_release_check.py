@@ -39,7 +39,7 @@ def nox(*args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py"), *args],
         capture_output=True,
         text=True,
-        cwd=REPO,  # `python -m` puts the work tree on sys.path, so the noxfile finds buildsys
+        cwd=REPO,  # the noxfile imports buildsys as ./dev installed it (pip install -e .)
     )
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys import freebsd
+from buildsys.errors import BuildError
 
-from buildsys import freebsd  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 META = """\
 name = multistack
@@ -118,7 +117,7 @@ def test_args() -> None:
     ],
 )
 def test_bad_args(args: list[str], message: str) -> None:
-    with pytest.raises(freebsd.BuildError, match=message) as info:
+    with pytest.raises(BuildError, match=message) as info:
         freebsd.parse_args(args)
     assert "Usage: nox -s build-freebsd" in str(info.value)
 
@@ -151,5 +150,5 @@ def test_release_from_newvers(tmp_path: Path, newvers: str, release: str) -> Non
 
 
 def test_missing_sources_say_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(freebsd.BuildError, match=r"no FreeBSD kernel sources at SYSDIR=.*"):
+    with pytest.raises(BuildError, match=r"no FreeBSD kernel sources at SYSDIR=.*"):
         freebsd.freebsd_release(tmp_path / "sys")

@@ -22,16 +22,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys import freebsd
+from tests.build import freebsd_headers
 
-from buildsys import freebsd  # noqa: E402
-from tests.build import freebsd_headers  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 SOURCES = sorted((REPO / "kernel" / "freebsd").glob("*.c")) + sorted((REPO / "common").glob("*.c"))
 

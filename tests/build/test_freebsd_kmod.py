@@ -25,11 +25,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys import freebsd
+from tests.build.test_freebsd_compile import EPOCH_SHIM_FOR_12
 
-from buildsys import freebsd  # noqa: E402
-from tests.build.test_freebsd_compile import EPOCH_SHIM_FOR_12  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 BSD_XARGS = """\
 #!{python}

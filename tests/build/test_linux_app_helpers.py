@@ -10,16 +10,14 @@ import errno
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools"))
+from multistack import request
+from multistack.uapi import MS_REQ_FD_SEARCH, MS_REQ_MAGIC, MS_REQ_VERSION, Cmd, MsReq
 
-from multistack import request  # noqa: E402
-from multistack.uapi import MS_REQ_FD_SEARCH, MS_REQ_MAGIC, MS_REQ_VERSION, Cmd, MsReq  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 INCLUDES = [f"-I{REPO / 'lib/include'}", f"-I{REPO / 'common/include'}"]
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys.dist import build_release
+from buildsys.meta import read_meta
 
-from buildsys.dist import build_release  # noqa: E402
-from buildsys.meta import read_meta  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 for tool, package in (
     ("dpkg-buildpackage", "dpkg-dev"),

@@ -7,15 +7,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys import vm
+from buildsys.errors import BuildError
 
-from buildsys import vm  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 MACHINES = vm.load_machines()
 SCRIPTS = sorted((REPO / "vagrant" / "provision").glob("*/*.sh"))
@@ -85,31 +84,31 @@ def run_preflight(
 
 
 def test_missing_vagrant() -> None:
-    with pytest.raises(vm.VmError, match=r"^Vagrant is not installed: install it \(Debian"):
+    with pytest.raises(BuildError, match=r"^Vagrant is not installed: install it \(Debian"):
         run_preflight(which_of("virsh"), ["vagrant-libvirt"], [])
 
 
 def test_missing_provider() -> None:
-    with pytest.raises(vm.VmError, match=r"^no Vagrant provider is usable: install libvirt"):
+    with pytest.raises(BuildError, match=r"^no Vagrant provider is usable: install libvirt"):
         run_preflight(which_of("vagrant"), [], [])
 
 
 def test_libvirt_plugin_alone_is_not_a_provider() -> None:
-    with pytest.raises(vm.VmError, match="no Vagrant provider is usable"):
+    with pytest.raises(BuildError, match="no Vagrant provider is usable"):
         run_preflight(which_of("vagrant"), ["vagrant-libvirt"], [])
 
 
 def test_chosen_provider_missing() -> None:
     environ = {"VAGRANT_DEFAULT_PROVIDER": "virtualbox"}
-    with pytest.raises(vm.VmError, match=r"VAGRANT_DEFAULT_PROVIDER=virtualbox is not usable"):
+    with pytest.raises(BuildError, match=r"VAGRANT_DEFAULT_PROVIDER=virtualbox is not usable"):
         run_preflight(which_of("vagrant", "virsh"), ["vagrant-libvirt"], [], environ)
-    with pytest.raises(vm.VmError, match="use libvirt or virtualbox"):
+    with pytest.raises(BuildError, match="use libvirt or virtualbox"):
         run_preflight(which_of("vagrant"), [], [], {"VAGRANT_DEFAULT_PROVIDER": "docker"})
 
 
 def test_missing_box_names_the_command() -> None:
     box = DEBIAN.boxes["libvirt"]
-    with pytest.raises(vm.VmError) as info:
+    with pytest.raises(BuildError) as info:
         run_preflight(which_of("vagrant", "virsh"), ["vagrant-libvirt"], [(box, "virtualbox")])
     assert str(info.value).startswith(f"the Vagrant box {box} for libvirt is not installed")
     assert f"`vagrant box add {box} --provider libvirt`" in str(info.value)
@@ -129,21 +128,21 @@ def test_all_present() -> None:
 
 
 def test_unknown_machine() -> None:
-    with pytest.raises(vm.VmError, match=r"no linux VM called 'freebsd14': choose one of debian12"):
+    with pytest.raises(BuildError, match=r"no linux VM called 'freebsd14': choose one of debian12"):
         vm.machine("freebsd14", "linux")
 
 
 def test_build_report_line() -> None:
     out = "make ...\nmultistack-built /home/vagrant/multistack/out/x.ko 14.1-RELEASE\n"
     assert vm.parse_built(out) == ("/home/vagrant/multistack/out/x.ko", "14.1-RELEASE")
-    with pytest.raises(vm.VmError, match="did not report a module"):
+    with pytest.raises(BuildError, match="did not report a module"):
         vm.parse_built("make: error\n")
 
 
 def test_vm_build_without_vagrant_stops_first(monkeypatch: pytest.MonkeyPatch) -> None:
     """The entry points check for Vagrant before anything else happens."""
     monkeypatch.setattr(vm.shutil, "which", lambda name: None)
-    with pytest.raises(vm.VmError, match=r"^Vagrant is not installed"):
+    with pytest.raises(BuildError, match=r"^Vagrant is not installed"):
         vm.build_linux_in_vm("debian12", ["KSRC=/x"])
-    with pytest.raises(vm.VmError, match=r"^Vagrant is not installed"):
+    with pytest.raises(BuildError, match=r"^Vagrant is not installed"):
         vm.build_freebsd_in_vm([])

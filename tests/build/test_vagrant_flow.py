@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys import vm
+from buildsys.errors import BuildError
 
-from buildsys import vm  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 FAKE_VAGRANT = """\
 #!{python}
@@ -127,7 +127,7 @@ def test_freebsd_vm_build_lands_in_out(fake_path: Path) -> None:
 def test_failed_build_in_vm(fake_path: Path) -> None:
     log = fake_path / "vagrant.log"
     install_fakes(fake_path / "bin", log, [("debian/bookworm64", "libvirt")], "6.1", fail=True)
-    with pytest.raises(vm.VmError, match=r"the build in the debian12 VM failed \(exit 3\):"):
+    with pytest.raises(BuildError, match=r"the build in the debian12 VM failed \(exit 3\):"):
         vm.build_linux_in_vm("debian12", [f"OUT={fake_path / 'out'}"])
     assert [c["args"][0] for c in calls(log)][-1] == "ssh"
 
@@ -135,6 +135,6 @@ def test_failed_build_in_vm(fake_path: Path) -> None:
 def test_missing_box_stops_before_up(fake_path: Path) -> None:
     log = fake_path / "vagrant.log"
     install_fakes(fake_path / "bin", log, [("other/box", "libvirt")], "6.1")
-    with pytest.raises(vm.VmError, match=r"vagrant box add cloud-image/ubuntu-24\.04"):
+    with pytest.raises(BuildError, match=r"vagrant box add cloud-image/ubuntu-24\.04"):
         vm.build_linux_in_vm("ubuntu2404", [])
     assert "up" not in [c["args"][0] for c in calls(log)]

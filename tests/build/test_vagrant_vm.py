@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from buildsys import vm
 
-from buildsys import vm  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.vm,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-# The suites run from a checkout whether or not the package is pip-installed.
-sys.path.insert(0, str(REPO / "tools"))
+from multistack import core as ms
 
-from multistack import core as ms  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,8 +15,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
 from multistack import core as ms
 from multistack.capture import CaptureError, open_capture
 from multistack.linktypes import to_ethernet

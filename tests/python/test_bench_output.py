@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from buildsys.bench import evaluate_targets
+
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "build" / "user" / "bench" / "ms_bench"
-sys.path.insert(0, str(REPO))
-
-from buildsys.bench import evaluate_targets  # noqa: E402
 
 CASES = {"ingress_ipv4_hit", "ingress_ipv4_miss", "ingress_ipv6_hit", "egress_ipv4"}
 VARIANTS = ("core_per_frame", "core_batched", "baseline")

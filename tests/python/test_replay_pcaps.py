@@ -48,6 +48,8 @@ def _sanitizer_env() -> dict[str, str]:
         pytest.skip(f"the ASan runtime {runtime} is not installed")
     env = dict(os.environ)
     env.update(
+        # The worker imports the tools from the checkout, as the tests do.
+        PYTHONPATH=os.pathsep.join([str(REPO / "tools"), env.get("PYTHONPATH", "")]),
         LD_PRELOAD=runtime,
         # Leaks of the interpreter itself are not ours to report.
         ASAN_OPTIONS="halt_on_error=1:detect_leaks=0:abort_on_error=0",
