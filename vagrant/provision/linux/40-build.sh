@@ -8,10 +8,11 @@ python3 - NSRC=/opt/netmap/src NBUILD=/opt/netmap/build "$@" <<'PY'
 import sys
 
 from buildsys import linux
+from buildsys.errors import BuildError
 
 try:
     result = linux.build(linux.parse_args(sys.argv[1:], {}))
-except linux.BuildError as err:
+except BuildError as err:
     sys.exit(f"multistack build failed: {err}")
 print(result.log)
 print(f"multistack-built {result.module} {result.release}")
