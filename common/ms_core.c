@@ -22,8 +22,33 @@ enum ms_status ms_core_create(struct ms_core **out)
 		return MS_ERR_NOMEM;
 	}
 	core->bytes += (size_t) ms_os_percpu_count() * sizeof(struct ms_stats);
+	core->nic_mac = MS_MAC_UNCHECKED; /* TRANSITIONAL: see ms_internal.h */
 	*out = core;
 	return MS_OK;
+}
+
+/* Two words, each read on its own: a frame decided meanwhile sees either address. */
+void ms_core_set_nic_mac(struct ms_core *core, const uint8_t mac[6])
+{
+	MS_STORE(&core->nic_mac, ms_mac_word(mac));
+	MS_STORE(&core->nic_ipv4, ms_mac_ipv4_word(mac));
+}
+
+void ms_core_clear_nic_mac(struct ms_core *core)
+{
+	MS_STORE(&core->nic_ipv4, 0);
+	MS_STORE(&core->nic_mac, MS_MAC_NONE);
+}
+
+bool ms_core_nic_mac(struct ms_core *core, uint8_t mac[6])
+{
+	uint64_t word = MS_LOAD(&core->nic_mac);
+
+	if (word == MS_MAC_NONE || word == MS_MAC_UNCHECKED)
+		return false;
+	if (mac)
+		__builtin_memcpy(mac, &word, 6);
+	return true;
 }
 
 bool ms_tuple_valid(const struct ms_tuple *tuple)

@@ -184,10 +184,38 @@ struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32
 				 ingress_to(core, t, &key, ms_hash(&key, t->seed), len));
 }
 
+/* Whether an Ethernet address in a frame (six readable bytes) is the NIC's. */
+static inline bool is_nic_mac(uint64_t nic, const uint8_t *mac)
+{
+	return nic == MS_MAC_UNCHECKED || ms_mac_word(mac) == nic;
+}
+
+/*
+ * The options of an ND message a stack sends: a peer caches the address of
+ * a source or target link-layer address option (types 1 and 2), so each must
+ * be one 8-byte option holding the NIC's address.  A zero length or an
+ * option past the message's end is malformed (RFC 4861 4.6).
+ */
+static enum ms_reason nd_options(const uint8_t *opt, uint32_t len, uint64_t nic)
+{
+	while (len) {
+		uint32_t olen = len >= 2 ? (uint32_t) opt[1] * 8 : 0;
+
+		if (olen == 0 || olen > len)
+			return MS_REASON_BAD_ND;
+		if ((opt[0] == 1 || opt[0] == 2) && (olen != 8 || !is_nic_mac(nic, opt + 2)))
+			return MS_REASON_ND_SPOOF;
+		opt += olen;
+		len -= olen;
+	}
+	return MS_REASON_ND;
+}
+
 static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pkt *pkt,
-				    uint16_t owner)
+				    uint16_t owner, uint64_t nic)
 {
 	const uint8_t *src = pkt->flow.saddr;
+	enum ms_reason reason;
 	bool ok;
 
 	switch (pkt->nd_type) {
@@ -199,12 +227,20 @@ static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pk
 		 * sender's link-local address, which nobody registers. */
 		ok = owner_claims(t, pkt->nd_target, MS_FAMILY_INET6, owner);
 		break;
-	default: /* solicitations: from an owned address, or unspecified for DAD */
+	case 135:
+		/* A solicitation tells its target where its source lives; duplicate
+		 * address detection (unspecified source) is the kernel's, which
+		 * owns every address a stack may register. */
+		ok = owner_claims(t, src, MS_FAMILY_INET6, owner);
+		break;
+	default: /* router solicitation: from an owned address, or unspecified */
 		ok = addr_is_zero(src, 16) || owner_claims(t, src, MS_FAMILY_INET6, owner);
 		break;
 	}
-	return ok ? decision(MS_VERDICT_NIC, MS_REASON_ND, 0)
-		  : decision(MS_VERDICT_DROP, MS_REASON_ND_SPOOF, 0);
+	if (!ok)
+		return decision(MS_VERDICT_DROP, MS_REASON_ND_SPOOF, 0);
+	reason = nd_options(pkt->nd_opts, pkt->nd_opts_len, nic);
+	return decision(reason == MS_REASON_ND ? MS_VERDICT_NIC : MS_VERDICT_DROP, reason, 0);
 }
 
 static struct ms_decision egress_icmp_error(struct ms_core *core, const struct ms_table *t,
@@ -246,10 +282,18 @@ static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core,
 static struct ms_decision egress_one(struct ms_core *core, const struct ms_table *t,
 				     const uint8_t *frame, uint32_t len, uint16_t owner)
 {
+	uint64_t nic = MS_LOAD(&core->nic_mac);
 	struct ms_pkt pkt;
 	struct ms_decision d;
 	struct ms_key key;
 
+	/* The Ethernet source first: it is what every switch on the way learns. */
+	if (len >= 14 && nic != MS_MAC_UNCHECKED) {
+		if (nic == MS_MAC_NONE)
+			return decision(MS_VERDICT_DROP, MS_REASON_NO_NIC, 0);
+		if (ms_mac_word(frame + 6) != nic)
+			return decision(MS_VERDICT_DROP, MS_REASON_MAC_SPOOF, 0);
+	}
 	ms_parse(frame, len, &pkt);
 	switch (pkt.kind) {
 	case MS_PKT_PORTS:
@@ -265,12 +309,13 @@ static struct ms_decision egress_one(struct ms_core *core, const struct ms_table
 		d = egress_icmp_error(core, t, &pkt, len, owner);
 		break;
 	case MS_PKT_ARP:
-		if (addr_is_zero(pkt.arp_sender, 4) ||
+		/* Peers cache the sender's pair: both halves must be the port's own. */
+		if (is_nic_mac(nic, pkt.arp_sha) &&
 		    owner_claims(t, pkt.arp_sender, MS_FAMILY_INET, owner))
 			return decision(MS_VERDICT_NIC, MS_REASON_ARP, 0);
 		return decision(MS_VERDICT_DROP, MS_REASON_ARP_SPOOF, 0);
 	case MS_PKT_ND:
-		return egress_nd(t, &pkt, owner);
+		return egress_nd(t, &pkt, owner, nic);
 	case MS_PKT_NO_PORTS:
 		d = decision(MS_VERDICT_DROP, MS_REASON_NO_PORTS, 0);
 		break;
@@ -301,8 +346,14 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 {
 	const struct ms_table *t;
 	struct ms_key key;
+	uint64_t source;
 
 	if (MS_UNLIKELY(!ms_ipv4_simple(frame, len)))
+		return egress_slow(core, frame, len, src_owner);
+	/* The NIC's Ethernet source, and the ethertype already checked: one comparison. */
+	__builtin_memcpy(&source, frame + 6, 8);
+	if (MS_UNLIKELY(source != MS_LOAD(&core->nic_ipv4)) &&
+	    MS_LOAD(&core->nic_mac) != MS_MAC_UNCHECKED)
 		return egress_slow(core, frame, len, src_owner);
 	t = MS_LOAD_ACQUIRE(&core->table);
 	simple_ipv4_key(&key, frame, 26, 34);
@@ -371,4 +422,31 @@ int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
 		return -1;
 	e = find_flow(core, t, tuple->addr, tuple->family, tuple->proto, tuple->port, &wildcard);
 	return e ? e->owner : -1;
+}
+
+/* Counting for the glue: the same per-CPU blocks, the same exactness, as the decisions. */
+void ms_core_count(struct ms_core *core, enum ms_direction dir, enum ms_reason reason)
+{
+	struct ms_stats *mine;
+
+	if ((unsigned) dir >= MS_DIR__COUNT || (unsigned) reason >= MS_REASON__COUNT)
+		return;
+	mine = (struct ms_stats *) ms_os_percpu_this(core->stats);
+	mine->reason[dir][reason]++;
+}
+
+struct ms_decision ms_core_override(struct ms_core *core, enum ms_direction dir,
+				    struct ms_decision decided, enum ms_reason reason)
+{
+	struct ms_stats *mine;
+
+	if ((unsigned) dir >= MS_DIR__COUNT || (unsigned) reason >= MS_REASON__COUNT ||
+	    decided.reason >= MS_REASON__COUNT)
+		return decided;
+	/* Counters are unsigned: should this CPU's block not hold the count being
+	 * moved, it wraps, and the sum over CPUs is still exact. */
+	mine = (struct ms_stats *) ms_os_percpu_this(core->stats);
+	mine->reason[dir][decided.reason]--;
+	mine->reason[dir][reason]++;
+	return decision((uint8_t) ms_reason_verdict(reason, dir), (uint8_t) reason, 0);
 }

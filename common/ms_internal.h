@@ -129,8 +129,53 @@ struct ms_frag_slot {
 	uint8_t pad[12];
 };
 
+/*
+ * An Ethernet address as one word: its six bytes in memory order, then a
+ * byte 1 (the "known" mark), then 0, so that checking a frame's address
+ * against the NIC's is one comparison.  The NIC's word is 0 when no NIC is
+ * known, which no frame's word equals.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MS_MAC_KNOWN (1ull << 48)
+#else
+#define MS_MAC_KNOWN (1ull << 8)
+#endif
+#define MS_MAC_NONE 0ull
+/*
+ * A fresh core's word until the kernel glues set or clear the NIC's address
+ * themselves: MAC checks are not made.  No frame's word equals it either.
+ * TRANSITIONAL: once both glues call ms_core_set/clear_nic_mac(), a fresh
+ * core starts at MS_MAC_NONE (fail closed) and this goes.
+ */
+#define MS_MAC_UNCHECKED (~0ull)
+
+static inline uint64_t ms_mac_word(const uint8_t *mac)
+{
+	uint64_t w = 0;
+
+	__builtin_memcpy(&w, mac, 6);
+	return w | MS_MAC_KNOWN;
+}
+
+/*
+ * Bytes 6..13 of an untagged IPv4 frame from this Ethernet address: the
+ * address, then the ethertype 0x0800.  The IPv4 fast path, whose frames
+ * ms_ipv4_simple() has shown to be untagged IPv4, checks the source address
+ * with one 8-byte load and one comparison against it.
+ */
+static inline uint64_t ms_mac_ipv4_word(const uint8_t *mac)
+{
+	uint8_t bytes[8] = { mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0x08, 0x00 };
+	uint64_t w;
+
+	__builtin_memcpy(&w, bytes, 8);
+	return w;
+}
+
 struct ms_core {
 	struct ms_table *table; /* published with release, read with acquire */
+	uint64_t nic_mac;	/* ms_mac_word() of the NIC's address, or MS_MAC_NONE */
+	uint64_t nic_ipv4;	/* ms_mac_ipv4_word() of it, or 0 (which no IPv4 frame has) */
 	uint32_t count;		/* tuples, not claims */
 	uint32_t wildcards[2];	/* per family: lets the miss path skip a probe */
 	size_t bytes;		/* everything allocated for this core */
@@ -170,7 +215,10 @@ struct ms_pkt {
 	struct ms_flow flow;
 	struct ms_flow inner;
 	const uint8_t *arp_sender; /* ARP: sender IPv4 address */
+	const uint8_t *arp_sha;	   /* ARP: sender hardware address */
 	const uint8_t *nd_target;  /* ND: NS/NA target address */
+	const uint8_t *nd_opts;	   /* ND: the options after the fixed part */
+	uint32_t nd_opts_len;	   /* ND: their length, to the end of the ICMPv6 message */
 };
 
 void ms_parse(const uint8_t *frame, uint32_t len, struct ms_pkt *pkt);

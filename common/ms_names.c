@@ -23,6 +23,9 @@ static const char *const reason_names[MS_REASON__COUNT] = {
 	[MS_REASON_ARP_SPOOF] = "arp_spoof",
 	[MS_REASON_ND_SPOOF] = "nd_spoof",
 	[MS_REASON_ND_FORBIDDEN] = "nd_forbidden",
+	[MS_REASON_MAC_SPOOF] = "mac_spoof",
+	[MS_REASON_NO_NIC] = "no_nic",
+	[MS_REASON_NO_HOST_PORT] = "no_host_port",
 	[MS_REASON_TRUNCATED_L2] = "truncated_l2",
 	[MS_REASON_VLAN_TOO_DEEP] = "vlan_too_deep",
 	[MS_REASON_BAD_IP_VERSION] = "bad_ip_version",
@@ -60,6 +63,8 @@ enum ms_verdict ms_reason_verdict(unsigned reason, enum ms_direction dir)
 	case MS_REASON_ARP:
 	case MS_REASON_ND:
 		return ingress ? MS_VERDICT_ALL : MS_VERDICT_NIC;
+	case MS_REASON_NO_HOST_PORT: /* the host's frames, with no host port to go to */
+		return MS_VERDICT_DROP;
 	default:
 		return ingress ? MS_VERDICT_HOST : MS_VERDICT_DROP;
 	}

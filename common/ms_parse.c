@@ -302,6 +302,8 @@ static void parse_icmp6(const uint8_t *ip, const uint8_t *l4, uint32_t avail, st
 	pkt->kind = MS_PKT_ND;
 	pkt->nd_type = type;
 	pkt->nd_target = (type == 135 || type == 136) ? l4 + 8 : (const uint8_t *) 0;
+	pkt->nd_opts = l4 + nd_min;
+	pkt->nd_opts_len = avail - nd_min;
 }
 
 static void parse_ipv6(const uint8_t *p, uint32_t len, struct ms_pkt *pkt)
@@ -368,6 +370,7 @@ static void parse_arp(const uint8_t *p, uint32_t len, struct ms_pkt *pkt)
 		return;
 	}
 	pkt->kind = MS_PKT_ARP;
+	pkt->arp_sha = p + 8;
 	pkt->arp_sender = p + 14;
 }
 

@@ -14,6 +14,12 @@
  *     rcu_read_lock; FreeBSD: NET_EPOCH_ENTER; userspace: nothing) for the
  *     whole call, because entries removed concurrently are only freed
  *     through ms_os_defer_free().
+ *   - ms_core_count() and ms_core_override() add to the same per-CPU
+ *     counters as the decisions: call them where the decisions are called,
+ *     with whatever keeps the CPU's counters from interleaving (Linux:
+ *     interrupts masked; FreeBSD: critical_enter).
+ *   - ms_core_set_nic_mac() and ms_core_clear_nic_mac() are one atomic
+ *     store each: any context, no lock, never sleep.
  *   - Every other function that takes a struct ms_core is a writer.  Writers
  *     serialise themselves on the core's own lock (an ms_os_lock_* hook), so
  *     callers need no lock of their own, but writers may sleep only if the
@@ -85,9 +91,13 @@ enum ms_reason {
 	MS_REASON_FRAG_MISS,	   /* non-first fragment, first one not seen */
 	/* egress refusals */
 	MS_REASON_NOT_OWNER,	/* source tuple registered by another port */
-	MS_REASON_ARP_SPOOF,	/* ARP sender address not claimed by the port */
-	MS_REASON_ND_SPOOF,	/* ND source/target not claimed by the port */
+	MS_REASON_ARP_SPOOF,	/* ARP sender: not the NIC's MAC, or not claimed by the port */
+	MS_REASON_ND_SPOOF,	/* ND address not claimed, or a link-layer option not the NIC's */
 	MS_REASON_ND_FORBIDDEN, /* router advertisement or redirect from a stack */
+	MS_REASON_MAC_SPOOF,	/* Ethernet source is not the NIC's address */
+	MS_REASON_NO_NIC,	/* no NIC on the switch (its address unknown): nowhere to go */
+	/* counted by the glue (ms_core_override): ingress for the host, no host port */
+	MS_REASON_NO_HOST_PORT,
 	/* malformed frames */
 	MS_REASON_TRUNCATED_L2,	  /* shorter than its Ethernet/VLAN headers */
 	MS_REASON_VLAN_TOO_DEEP,  /* more than two VLAN tags */
@@ -158,6 +168,37 @@ void ms_foreach(struct ms_core *core, int (*visit)(const struct ms_registration 
 		void *arg);
 uint32_t ms_count(struct ms_core *core);
 size_t ms_memory_bytes(struct ms_core *core);
+
+/*
+ * The NIC's Ethernet address.  A frame from a stack leaves only if its
+ * Ethernet source, and an ARP sender or ND link-layer address option it
+ * carries, is this address.  The glue sets it when a NIC joins the switch
+ * (before the NIC's port can be a destination) and clears it when the NIC
+ * leaves; while no address is set, every egress frame is dropped with
+ * MS_REASON_NO_NIC (it has nowhere to go, and a glue that forgot to set the
+ * address fails closed, visibly).  The data path reads the address without
+ * a lock; a frame decided while it changes sees the old or the new one.
+ * TRANSITIONAL: a fresh core, told nothing yet, checks no Ethernet address,
+ * until both kernel glues call these; then a fresh core starts as "no NIC".
+ */
+void ms_core_set_nic_mac(struct ms_core *core, const uint8_t mac[6]);
+void ms_core_clear_nic_mac(struct ms_core *core);
+/* Whether an address is set; if so and mac is not NULL, copies it. */
+bool ms_core_nic_mac(struct ms_core *core, uint8_t mac[6]);
+
+/*
+ * Counting what the glue decides itself.  ms_core_count() counts one frame
+ * that the glue disposed of without a decision of the core.
+ * ms_core_override() replaces a decision the core took (and counted) for
+ * one frame: the count moves from decided.reason to reason, so each frame
+ * stays counted once, and it returns reason's own verdict in that direction.
+ * The glue overrides an ingress MS_VERDICT_HOST with MS_REASON_NO_HOST_PORT
+ * when the switch has no host port (the NIC attached with `vale-ctl -a`),
+ * then drops the frame.  An out-of-range reason counts nothing.
+ */
+void ms_core_count(struct ms_core *core, enum ms_direction dir, enum ms_reason reason);
+struct ms_decision ms_core_override(struct ms_core *core, enum ms_direction dir,
+				    struct ms_decision decided, enum ms_reason reason);
 
 /* Readers: the decisions. */
 struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len);
