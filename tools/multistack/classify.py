@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from multistack.capture import CaptureError, open_capture
-from multistack.core import Core, CoreUnavailable, Decision, Status, load, make_tuple
+from multistack.core import (
+    Core,
+    CoreUnavailable,
+    Decision,
+    Direction,
+    Status,
+    load,
+    make_tuple,
+    parse_mac,
+)
 from multistack.linktypes import linktype_name, to_ethernet
 from multistack.rules import Rule, RuleError, parse_rule, parse_rules_file
 
@@ -48,6 +57,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--egress-from",
         metavar="PORTNAME",
         help="classify the capture as frames sent by this port instead of received from the NIC",
+    )
+    parser.add_argument(
+        "--nic-mac",
+        metavar="MAC",
+        help="the NIC's Ethernet address, needed with --egress-from: frames from a stack "
+        "leave only from it (also an ARP sender's and an ND link-layer option's)",
+    )
+    parser.add_argument(
+        "--no-host-port",
+        action="store_true",
+        help="classify as a switch whose NIC is attached without its host port (vale-ctl -a): "
+        "frames for the kernel are dropped (no_host_port)",
     )
     parser.add_argument(
         "--json",
@@ -166,10 +187,26 @@ class Report:
         print(f"{'total':<7}  {'':<16}  {total:>8}", file=self.out)
 
 
+def nic_mac(args: argparse.Namespace) -> bytes | None:
+    """The --nic-mac address; egress cannot be classified without one."""
+    if args.nic_mac is None:
+        if args.egress_from:
+            raise ClassifyError(
+                "--egress-from needs --nic-mac: frames from a stack leave only from the NIC's "
+                "Ethernet address"
+            )
+        return None
+    try:
+        return parse_mac(args.nic_mac)
+    except ValueError as exc:
+        raise ClassifyError(f"--nic-mac: {exc}") from None
+
+
 def classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     owners = Owners()
     try:
         rules = collect_rules(args)
+        mac = nic_mac(args)
         lib = load()
     except ClassifyError as exc:
         print(f"multistack classify: {exc}", file=err)
@@ -178,6 +215,10 @@ def classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"multistack classify: {exc}", file=err)
         return EXIT_NO_CORE
     with Core(lib) as core:
+        if mac is not None:
+            core.set_nic_mac(mac)
+        else:
+            core.clear_nic_mac()
         try:
             for warning in install(core, rules, owners):
                 print(f"multistack classify: {warning}", file=err)
@@ -196,6 +237,8 @@ def classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     continue
                 if egress_owner is None:
                     decision = core.ingress(frame)
+                    if args.no_host_port and decision.verdict == "host":
+                        decision = core.override(Direction.INGRESS, decision, "no_host_port")
                 else:
                     decision = core.egress(frame, egress_owner)
                 report.decision(packet.index, len(frame), decision)

@@ -103,6 +103,8 @@ class MsRegistration(ctypes.Structure):
 _ReleaseFn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _VisitFn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(MsRegistration), ctypes.c_void_p)
 _FramePtr = ctypes.POINTER(ctypes.c_uint8)
+_MacPtr = ctypes.POINTER(ctypes.c_uint8 * 6)
+MAC_LEN = 6
 
 
 def library_path(flavour: str = "user") -> Path:
@@ -164,6 +166,11 @@ def _declare(lib: ctypes.CDLL) -> None:
         "ms_reason_name": (ctypes.c_char_p, [ctypes.c_uint]),
         "ms_reason_verdict": (ctypes.c_int, [ctypes.c_uint, ctypes.c_int]),
         "ms_tuple_valid": (ctypes.c_bool, [tuple_p]),
+        "ms_core_set_nic_mac": (None, [core_p, _MacPtr]),
+        "ms_core_clear_nic_mac": (None, [core_p]),
+        "ms_core_nic_mac": (ctypes.c_bool, [core_p, _MacPtr]),
+        "ms_core_count": (None, [core_p, ctypes.c_int, ctypes.c_int]),
+        "ms_core_override": (MsDecision, [core_p, ctypes.c_int, MsDecision, ctypes.c_int]),
     }
     for name, (restype, argtypes) in table.items():
         fn = getattr(lib, name)
@@ -288,6 +295,20 @@ def raw_tuple(family: int, proto: int, port: int, addr: bytes) -> MsTuple:
     return tup
 
 
+def parse_mac(text: str) -> bytes:
+    """Six bytes from an Ethernet address written aa:bb:cc:dd:ee:ff (or with '-')."""
+    parts = text.replace("-", ":").split(":")
+    if len(parts) != MAC_LEN or not all(
+        len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts
+    ):
+        raise ValueError(f"{text!r} is not an Ethernet address like 02:00:00:00:00:01")
+    return bytes(int(p, 16) for p in parts)
+
+
+def format_mac(mac: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in mac)
+
+
 def tuple_address(tup: MsTuple) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     raw = bytes(tup.addr)
     if tup.family == FAMILY_INET:
@@ -399,6 +420,40 @@ class Core:
     def count(self) -> int:
         count: int = self._dll.ms_count(self.handle)
         return count
+
+    def set_nic_mac(self, mac: bytes | str) -> None:
+        """The NIC's Ethernet address: frames from stacks must carry it (ms_core_set_nic_mac)."""
+        raw = parse_mac(mac) if isinstance(mac, str) else mac
+        if len(raw) != MAC_LEN:
+            raise ValueError("an Ethernet address has 6 bytes")
+        self._dll.ms_core_set_nic_mac(self.handle, (ctypes.c_uint8 * MAC_LEN)(*raw))
+
+    def clear_nic_mac(self) -> None:
+        """No NIC: every frame from a stack is dropped (ms_core_clear_nic_mac)."""
+        self._dll.ms_core_clear_nic_mac(self.handle)
+
+    def nic_mac(self) -> bytes | None:
+        """The NIC's address if one is set (ms_core_nic_mac)."""
+        out = (ctypes.c_uint8 * MAC_LEN)()
+        if not self._dll.ms_core_nic_mac(self.handle, out):
+            return None
+        return bytes(out)
+
+    def count_reason(self, direction: Direction, reason: str) -> None:
+        """Count one frame the glue disposed of itself (ms_core_count)."""
+        self._dll.ms_core_count(self.handle, int(direction), self.lib.reason_number[reason])
+
+    def override(self, direction: Direction, decided: Decision, reason: str) -> Decision:
+        """Replace a decision the core took and counted (ms_core_override)."""
+        raw = MsDecision(
+            self.lib.verdict_number[decided.verdict],
+            self.lib.reason_number[decided.reason],
+            decided.owner,
+        )
+        out = self._dll.ms_core_override(
+            self.handle, int(direction), raw, self.lib.reason_number[reason]
+        )
+        return self._decision(out)
 
     def memory_bytes(self) -> int:
         size: int = self._dll.ms_memory_bytes(self.handle)
