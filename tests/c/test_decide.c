@@ -171,11 +171,183 @@ static void test_every_truncation(void)
 	ms_user_quiesce();
 }
 
+/* frames.h fills both Ethernet addresses with 0xaa: the NIC's, as these tests tell the core. */
+static const uint8_t nic_mac[6] = { 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+static const uint8_t other_mac[6] = { 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xab };
+
+static struct ms_decision egress_copy(struct ms_core *core, const uint8_t *f, uint32_t len,
+				      uint16_t owner)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct ms_decision d;
+
+	memcpy(copy, f, len);
+	d = ms_egress(core, copy, len, owner);
+	free(copy);
+	return d;
+}
+
+static uint32_t frame_arp(uint8_t *f, const uint8_t sha[6], const uint8_t spa[4])
+{
+	uint32_t off = eth_header(f, 0x0806);
+
+	memset(f + off, 0, 28);
+	put16(f + off, 1);
+	put16(f + off + 2, 0x0800);
+	f[off + 4] = 6;
+	f[off + 5] = 4;
+	put16(f + off + 6, 2);
+	memcpy(f + off + 8, sha, 6);
+	memcpy(f + off + 14, spa, 4);
+	return off + 28;
+}
+
+/* A neighbour solicitation from src with one source link-layer address option. */
+static uint32_t frame_ns(uint8_t *f, const uint8_t src[16], const uint8_t lladdr[6])
+{
+	static const uint8_t solicited[16] = { 0xff, 0x02, [11] = 1, [12] = 0xff, [15] = 1 };
+	uint32_t len = frame_ipv6(f, 58, src, solicited, 0, 0, 32);
+	uint8_t *icmp = f + 54;
+
+	f[14 + 7] = 255;
+	memset(icmp, 0, 32);
+	icmp[0] = 135;
+	memcpy(icmp + 8, six_b, 16);
+	icmp[24] = 1;
+	icmp[25] = 1;
+	memcpy(icmp + 26, lladdr, 6);
+	return len;
+}
+
+static void expect(struct ms_decision d, enum ms_verdict verdict, enum ms_reason reason)
+{
+	CHECK_EQ(d.verdict, verdict);
+	CHECK_EQ(d.reason, reason);
+}
+
+static void test_ethernet_source(void)
+{
+	struct ms_core *core = core_with_tuples();
+	uint8_t f[256], mac[6];
+	uint32_t len = frame_ipv4(f, MS_PROTO_UDP, host_a, host_b, 53, 4000, 8);
+	uint32_t len6 = frame_ipv6(f + 128, MS_PROTO_TCP, six_a, six_b, 80, 4000, 20);
+
+	ms_core_set_nic_mac(core, nic_mac);
+	CHECK(ms_core_nic_mac(core, mac) && memcmp(mac, nic_mac, 6) == 0);
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_NIC, MS_REASON_TUPLE_HIT);
+	expect(ms_egress(core, f + 128, len6, 2), MS_VERDICT_NIC, MS_REASON_TUPLE_HIT);
+	f[11] ^= 1;
+	f[128 + 6] ^= 0x80;
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_DROP, MS_REASON_MAC_SPOOF);
+	expect(ms_egress(core, f + 128, len6, 2), MS_VERDICT_DROP, MS_REASON_MAC_SPOOF);
+	ms_core_set_nic_mac(core, other_mac);
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_NIC, MS_REASON_TUPLE_HIT);
+	ms_core_clear_nic_mac(core);
+	CHECK(!ms_core_nic_mac(core, mac));
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_DROP, MS_REASON_NO_NIC);
+	expect(ms_egress(core, f + 128, len6, 2), MS_VERDICT_DROP, MS_REASON_NO_NIC);
+	/* ingress does not look at the NIC's address */
+	len = frame_ipv4(f, MS_PROTO_UDP, host_b, host_a, 4000, 53, 8);
+	expect(ms_ingress(core, f, len), MS_VERDICT_PORT, MS_REASON_TUPLE_HIT);
+	ms_core_destroy(core, NULL, NULL);
+	ms_user_quiesce();
+}
+
+static void test_arp_and_nd_addresses(void)
+{
+	struct ms_core *core = core_with_tuples();
+	static const uint8_t zero4[4];
+	uint8_t f[256];
+	uint32_t len;
+
+	ms_core_set_nic_mac(core, nic_mac);
+	len = frame_arp(f, nic_mac, host_a);
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_NIC, MS_REASON_ARP);
+	expect(ms_egress(core, f, len, 2), MS_VERDICT_DROP, MS_REASON_ARP_SPOOF);
+	len = frame_arp(f, other_mac, host_a);
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_DROP, MS_REASON_ARP_SPOOF);
+	len = frame_arp(f, nic_mac, zero4);
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_DROP, MS_REASON_ARP_SPOOF);
+	len = frame_ns(f, six_a, nic_mac);
+	expect(ms_egress(core, f, len, 2), MS_VERDICT_NIC, MS_REASON_ND);
+	expect(ms_egress(core, f, len, 1), MS_VERDICT_DROP, MS_REASON_ND_SPOOF);
+	len = frame_ns(f, six_a, other_mac);
+	expect(ms_egress(core, f, len, 2), MS_VERDICT_DROP, MS_REASON_ND_SPOOF);
+	len = frame_ns(f, six_a, nic_mac);
+	f[54 + 25] = 0; /* an option of length zero */
+	expect(ms_egress(core, f, len, 2), MS_VERDICT_DROP, MS_REASON_BAD_ND);
+	f[54 + 25] = 2; /* an option past the message's end */
+	expect(ms_egress(core, f, len, 2), MS_VERDICT_DROP, MS_REASON_BAD_ND);
+	ms_core_destroy(core, NULL, NULL);
+	ms_user_quiesce();
+}
+
+static void test_glue_counters(void)
+{
+	struct ms_core *core = core_with_tuples();
+	uint8_t f[256];
+	uint32_t len = frame_ipv4(f, MS_PROTO_UDP, host_b, host_a, 4000, 54, 8);
+	struct ms_decision d = ms_ingress(core, f, len);
+	struct ms_stats st;
+
+	expect(d, MS_VERDICT_HOST, MS_REASON_NO_MATCH);
+	d = ms_core_override(core, MS_DIR_INGRESS, d, MS_REASON_NO_HOST_PORT);
+	expect(d, MS_VERDICT_DROP, MS_REASON_NO_HOST_PORT);
+	ms_core_count(core, MS_DIR_EGRESS, MS_REASON_NO_NIC);
+	ms_core_count(core, MS_DIR_EGRESS, MS_REASON__COUNT);
+	d = ms_core_override(core, MS_DIR_INGRESS, d, MS_REASON__COUNT);
+	expect(d, MS_VERDICT_DROP, MS_REASON_NO_HOST_PORT);
+	ms_stats_read(core, &st);
+	CHECK_EQ(st.reason[MS_DIR_INGRESS][MS_REASON_NO_MATCH], 0);
+	CHECK_EQ(st.reason[MS_DIR_INGRESS][MS_REASON_NO_HOST_PORT], 1);
+	CHECK_EQ(st.reason[MS_DIR_EGRESS][MS_REASON_NO_NIC], 1);
+	ms_core_destroy(core, NULL, NULL);
+	ms_user_quiesce();
+}
+
+/* Egress over every prefix, with the NIC's address known and not: no over-read, a sane verdict. */
+static void test_every_egress_truncation(void)
+{
+	struct ms_core *core = core_with_tuples();
+	uint8_t f[4][256];
+	uint32_t lens[4], i, cut;
+	unsigned known;
+
+	lens[0] = frame_ipv4(f[0], MS_PROTO_UDP, host_a, host_b, 53, 1, 8);
+	lens[1] = frame_arp(f[1], nic_mac, host_a);
+	lens[2] = frame_ns(f[2], six_a, nic_mac);
+	lens[3] = frame_ipv6(f[3], MS_PROTO_TCP, six_a, six_b, 80, 1, 20);
+	for (known = 0; known < 2; known++) {
+		if (known)
+			ms_core_set_nic_mac(core, nic_mac);
+		else
+			ms_core_clear_nic_mac(core);
+		for (i = 0; i < 4; i++)
+			for (cut = 0; cut <= lens[i]; cut++) {
+				uint16_t owner = i < 2 ? 1 : 2;
+				struct ms_decision d = egress_copy(core, f[i], cut, owner);
+
+				CHECK(d.verdict < MS_VERDICT__COUNT && d.reason < MS_REASON__COUNT);
+				CHECK_EQ(ms_reason_verdict(d.reason, MS_DIR_EGRESS), d.verdict);
+				if (!known)
+					CHECK_EQ(d.verdict, MS_VERDICT_DROP);
+				else if (cut == lens[i])
+					CHECK_EQ(d.verdict, MS_VERDICT_NIC);
+			}
+	}
+	ms_core_destroy(core, NULL, NULL);
+	ms_user_quiesce();
+}
+
 int main(void)
 {
 	RUN(test_hits_and_misses);
 	RUN(test_vlan);
 	RUN(test_fragments);
 	RUN(test_every_truncation);
+	RUN(test_ethernet_source);
+	RUN(test_arp_and_nd_addresses);
+	RUN(test_glue_counters);
+	RUN(test_every_egress_truncation);
 	return ms_test_failures ? 1 : 0;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Fuzz target: the input's first byte picks the direction and the owner,
- * the rest is the frame.  A fixed set of registrations (exact, wildcard,
- * both families, several owners) makes hits, claims and fragments reachable.
+ * Fuzz target: the input's first byte picks the direction (0x80), what the
+ * core knows of the NIC's address (0x30: known, none, never told) and the
+ * owner (0x03); the rest is the frame.  A fixed set of registrations (exact,
+ * wildcard, both families, several owners) makes hits, claims and fragments
+ * reachable.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,17 +15,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct ms_core *fuzz_core(void)
+enum nic_state { NIC_KNOWN, NIC_NONE, NIC_UNTOLD, NIC__COUNT };
+
+static const uint8_t nic_mac[6] = { 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01 };
+
+static struct ms_core *fuzz_core(enum nic_state state)
 {
-	static struct ms_core *core;
+	static struct ms_core *cores[NIC__COUNT];
 	static const uint8_t protos[] = { MS_PROTO_TCP, MS_PROTO_UDP, MS_PROTO_SCTP,
 					  MS_PROTO_UDPLITE, MS_PROTO_DCCP };
+	struct ms_core *core = cores[state];
 	unsigned i;
 
 	if (core)
 		return core;
 	if (ms_core_create(&core) != MS_OK)
 		abort();
+	cores[state] = core;
+	if (state == NIC_KNOWN)
+		ms_core_set_nic_mac(core, nic_mac);
+	else if (state == NIC_NONE)
+		ms_core_clear_nic_mac(core);
 	for (i = 0; i < 40; i++) {
 		struct ms_tuple t;
 
@@ -55,14 +67,46 @@ static void check_fast_path(const uint8_t *frame, uint32_t len)
 		abort();
 }
 
+/* Every source or target link-layer address option of an ND message is the NIC's. */
+static bool nd_options_are_nic(const uint8_t *opt, uint32_t len)
+{
+	while (len >= 2 && opt[1] && (uint32_t) opt[1] * 8 <= len) {
+		if ((opt[0] == 1 || opt[0] == 2) && (opt[1] != 1 || memcmp(opt + 2, nic_mac, 6)))
+			return false;
+		len -= (uint32_t) opt[1] * 8;
+		opt += (uint32_t) opt[1] * 8;
+	}
+	return len == 0;
+}
+
+/* What leaves for the NIC carries the NIC's address everywhere a peer would learn one. */
+static void check_egress_addresses(enum nic_state state, const uint8_t *frame, uint32_t len,
+				   struct ms_decision d)
+{
+	struct ms_pkt pkt;
+
+	if (d.verdict != MS_VERDICT_NIC || state == NIC_UNTOLD)
+		return;
+	if (state == NIC_NONE || len < 14 || memcmp(frame + 6, nic_mac, 6))
+		abort();
+	ms_parse(frame, len, &pkt);
+	if (pkt.kind == MS_PKT_ARP && memcmp(pkt.arp_sha, nic_mac, 6))
+		abort();
+	if (pkt.kind == MS_PKT_ND && !nd_options_are_nic(pkt.nd_opts, pkt.nd_opts_len))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ms_core *core = fuzz_core();
+	enum nic_state state;
+	struct ms_core *core;
 	struct ms_decision d;
 	uint8_t *frame;
 
 	if (size < 1)
 		return 0;
+	state = (enum nic_state)(((data[0] >> 4) & 3) % NIC__COUNT);
+	core = fuzz_core(state);
 	/* An exactly sized copy, so any read past the end is an ASan report. */
 	frame = malloc(size - 1 ? size - 1 : 1);
 	if (!frame)
@@ -73,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		d = ms_egress(core, frame, (uint32_t) (size - 1), (uint16_t) (data[0] & 3));
 		if (ms_reason_verdict(d.reason, MS_DIR_EGRESS) != d.verdict)
 			abort();
+		check_egress_addresses(state, frame, (uint32_t) (size - 1), d);
 	} else {
 		d = ms_ingress(core, frame, (uint32_t) (size - 1));
 		if (ms_reason_verdict(d.reason, MS_DIR_INGRESS) != d.verdict)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from framekit import MAC_NIC
 
 from multistack import core as ms
 
@@ -28,5 +29,14 @@ def lib() -> ms.Library:
 
 @pytest.fixture
 def core(lib: ms.Library) -> Iterator[ms.Core]:
+    """A fresh core that knows the NIC's Ethernet address (framekit.MAC_NIC)."""
+    with ms.Core(lib) as instance:
+        instance.set_nic_mac(MAC_NIC)
+        yield instance
+
+
+@pytest.fixture
+def bare_core(lib: ms.Library) -> Iterator[ms.Core]:
+    """A fresh core as ms_core_create() leaves it, told nothing about a NIC."""
     with ms.Core(lib) as instance:
         yield instance

@@ -25,8 +25,11 @@ from scapy.packet import Packet, Raw
 
 from multistack import core as ms
 
+# The core is told MAC_NIC (conftest): stacks send with it.  MAC_STACK is an address a stack
+# might make up for itself, which the core refuses.
 MAC_NIC = "02:00:00:00:00:01"
 MAC_STACK = "02:00:00:00:00:02"
+MAC_PEER = "02:00:00:00:00:09"
 
 TCP, UDP, DCCP, SCTP, UDPLITE = 6, 17, 33, 132, 136
 PROTOS = (TCP, UDP, DCCP, SCTP, UDPLITE)
@@ -47,8 +50,9 @@ def l4(proto: int, sport: int, dport: int) -> bytes:
     return bytes(header)
 
 
-def ether(payload: Packet | bytes, ethertype: int | None = None) -> bytes:
-    frame = Ether(src=MAC_STACK, dst=MAC_NIC)
+def ether(payload: Packet | bytes, ethertype: int | None = None, src: str = MAC_NIC) -> bytes:
+    """An Ethernet frame from the NIC's address to a peer's (ingress ignores addresses)."""
+    frame = Ether(src=src, dst=MAC_PEER)
     if ethertype is not None:
         frame.type = ethertype
     return bytes(frame / payload)
@@ -102,14 +106,25 @@ def icmp_error(outer_src: str, outer_dst: str, icmp_type: int, inner: bytes) -> 
     return ether(IPv6(src=outer_src, dst=outer_dst) / layer[icmp_type] / Raw(inner))
 
 
-def arp(op: int, psrc: str, pdst: str, **fields: object) -> bytes:
+def arp(
+    op: int, psrc: str, pdst: str, hwsrc: str = MAC_NIC, eth_src: str = MAC_NIC, **fields: object
+) -> bytes:
     return ether(
-        ARP(op=op, hwsrc=MAC_STACK, psrc=psrc, hwdst="00:00:00:00:00:00", pdst=pdst, **fields)
+        ARP(op=op, hwsrc=hwsrc, psrc=psrc, hwdst="00:00:00:00:00:00", pdst=pdst, **fields),
+        src=eth_src,
     )
 
 
-def nd(kind: int, src: str, dst: str, target: str = "::", hlim: int = 255) -> bytes:
-    """An ND message of ICMPv6 type `kind` (133..137)."""
+def nd(
+    kind: int,
+    src: str,
+    dst: str,
+    target: str = "::",
+    hlim: int = 255,
+    options: bytes | Packet = b"",
+    eth_src: str = MAC_NIC,
+) -> bytes:
+    """An ND message of ICMPv6 type `kind` (133..137), with `options` after its fixed part."""
     body: dict[int, Packet] = {
         133: ICMPv6ND_RS(),
         134: ICMPv6ND_RA(),
@@ -117,7 +132,13 @@ def nd(kind: int, src: str, dst: str, target: str = "::", hlim: int = 255) -> by
         136: ICMPv6ND_NA(tgt=target, R=0, S=1, O=1),
         137: ICMPv6ND_Redirect(tgt=target, dst="2001:db8:ffff::1"),
     }
-    return ether(IPv6(src=src, dst=dst, hlim=hlim) / body[kind])
+    return ether(IPv6(src=src, dst=dst, hlim=hlim) / body[kind] / options, src=eth_src)
+
+
+def lladdr_option(kind: int, mac: str, units: int = 1) -> bytes:
+    """An ND link-layer address option (1 source, 2 target), `units` x 8 bytes long."""
+    raw = bytes(int(b, 16) for b in mac.split(":"))
+    return bytes([kind, units]) + raw + bytes(8 * units - 8)
 
 
 def frag4(src: str, dst: str, ident: int, offset8: int, more: bool, payload: bytes) -> bytes:

@@ -20,6 +20,10 @@ from multistack.capture import CaptureError, open_capture
 from multistack.linktypes import to_ethernet
 
 OWNERS = (1, 2, 3)
+# The NIC's address as the core is told it.  Egress runs each frame twice: as captured (its
+# own source address: mac_spoof, unless it is this one) and rewritten to come from the NIC,
+# so the checks past the Ethernet source see real frames too.
+NIC_MAC = bytes([0x02, 0x00, 0x5E, 0x10, 0x00, 0x01])
 ALLOWED = {ms.Direction.INGRESS: {"port", "host", "all"}, ms.Direction.EGRESS: {"nic", "drop"}}
 # Well-known ports, registered on the wildcard address so real traffic hits them.
 WILDCARD_PORTS = (
@@ -29,8 +33,14 @@ WILDCARD_PORTS = (
 )  # fmt: skip
 
 
+def _is_arp(frame: bytes) -> bool:
+    return len(frame) >= 42 and frame[12:14] == b"\x08\x06"
+
+
 def _source_address(frame: bytes) -> tuple[int, bytes] | None:
-    """The IP source address of an untagged frame, to claim it with an exact registration."""
+    """The IP (or ARP sender) address of an untagged frame, to claim it with a registration."""
+    if _is_arp(frame):
+        return 4, frame[28:32]
     if len(frame) >= 34 and frame[12:14] == b"\x08\x00" and frame[14] >> 4 == 4:
         return 4, frame[26:30]
     if len(frame) >= 54 and frame[12:14] == b"\x86\xdd" and frame[14] >> 4 == 6:
@@ -71,13 +81,24 @@ def _check(
     return problems
 
 
+def _from_nic(frame: bytes) -> bytes:
+    """The frame as a stack sends it: from the NIC's address (an ARP sender's too)."""
+    if len(frame) < 12:
+        return frame
+    sent = frame[:6] + NIC_MAC + frame[12:]
+    return sent[:22] + NIC_MAC + sent[28:] if _is_arp(frame) else sent
+
+
 def _decide_all(core: ms.Core, frames: list[bytes], batched: bool) -> list[list[ms.Decision]]:
+    """Ingress, then egress as captured for the first owner, then from the NIC for each owner."""
+    sent = [_from_nic(f) for f in frames]
+    core.set_nic_mac(NIC_MAC)
     if batched:
-        results = [core.ingress_batch(frames)]
-        results.extend(core.egress_batch(frames, owner) for owner in OWNERS)
+        results = [core.ingress_batch(frames), core.egress_batch(frames, OWNERS[0])]
+        results.extend(core.egress_batch(sent, owner) for owner in OWNERS)
         return results
-    results = [[core.ingress(f) for f in frames]]
-    results.extend([core.egress(f, owner) for f in frames] for owner in OWNERS)
+    results = [[core.ingress(f) for f in frames], [core.egress(f, OWNERS[0]) for f in frames]]
+    results.extend([core.egress(f, owner) for f in sent] for owner in OWNERS)
     return results
 
 

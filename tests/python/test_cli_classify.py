@@ -11,7 +11,7 @@ from pathlib import Path
 import capturekit as ck
 import pytest
 from capturekit import pcap_dir
-from framekit import TCP, UDP, arp, flow, icmp_echo
+from framekit import MAC_NIC, MAC_STACK, TCP, UDP, arp, flow, icmp_echo
 
 from multistack import core as ms
 
@@ -106,7 +106,9 @@ def test_egress_from_a_port(tmp_path: Path, lib: ms.Library) -> None:
     ]
     path = tmp_path / "out.pcap"
     path.write_bytes(ck.pcap(frames))
-    result = run("classify", str(path), *BINDS, "--egress-from", "vp0", "--json")
+    result = run(
+        "classify", str(path), *BINDS, "--egress-from", "vp0", "--nic-mac", MAC_NIC, "--json"
+    )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["verdict"], r["port"], r["reason"]) for r in records] == [
@@ -117,6 +119,57 @@ def test_egress_from_a_port(tmp_path: Path, lib: ms.Library) -> None:
         ("drop", None, "arp_spoof"),
     ]
     assert {r["direction"] for r in records} == {"egress"}
+
+
+def test_egress_from_another_ethernet_address_is_mac_spoof(tmp_path: Path, lib: ms.Library) -> None:
+    frames = [
+        flow(UDP, "10.0.0.2", 53, "192.0.2.7", 4444),
+        arp(1, "10.0.0.2", "10.0.0.1"),
+        arp(1, "10.0.0.2", "10.0.0.1", hwsrc=MAC_STACK),
+    ]
+    path = tmp_path / "out.pcap"
+    path.write_bytes(ck.pcap(frames))
+    args = ("classify", str(path), *BINDS, "--egress-from", "vp0", "--json")
+    records = [json.loads(line) for line in run(*args, "--nic-mac", MAC_NIC).stdout.splitlines()]
+    assert [(r["verdict"], r["reason"]) for r in records] == [
+        ("nic", "tuple_hit"),
+        ("nic", "arp"),
+        ("drop", "arp_spoof"),
+    ]
+    records = [json.loads(line) for line in run(*args, "--nic-mac", MAC_STACK).stdout.splitlines()]
+    # Told another address, the tool refuses every frame sent from the NIC's.
+    assert [(r["verdict"], r["reason"]) for r in records] == [("drop", "mac_spoof")] * 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ((), "--egress-from needs --nic-mac"),
+        (("--nic-mac", "02:00:00:00:01"), "--nic-mac: '02:00:00:00:01' is not an Ethernet address"),
+    ],
+)
+def test_egress_needs_a_valid_nic_mac(
+    capture: Path, lib: ms.Library, extra: tuple[str, ...], message: str
+) -> None:
+    result = run("classify", str(capture), *BINDS, "--egress-from", "vp0", *extra)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_no_host_port_drops_what_the_kernel_would_get(capture: Path, lib: ms.Library) -> None:
+    with_host = run("classify", str(capture), *BINDS, "--json")
+    without = run("classify", str(capture), *BINDS, "--json", "--no-host-port")
+    assert without.returncode == 0, without.stderr
+    before = [json.loads(line) for line in with_host.stdout.splitlines()]
+    after = [json.loads(line) for line in without.stdout.splitlines()]
+    assert len(before) == len(after) > 0
+    for old, new in zip(before, after, strict=True):
+        if old["verdict"] == "host":
+            assert (new["verdict"], new["reason"]) == ("drop", "no_host_port")
+        else:
+            assert new == old
+    assert any(r["verdict"] == "host" for r in before)
 
 
 def test_rules_file_equals_binds(capture: Path, tmp_path: Path) -> None:

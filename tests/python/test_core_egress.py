@@ -91,8 +91,10 @@ def test_arp_from_a_claimed_address_passes(core: ms.Core, op: int) -> None:
     check(core, arp(op, "10.0.0.2", "10.0.0.1"), "nic", "arp", egress_from=A)
 
 
-def test_arp_probe_from_zero_address_passes(core: ms.Core) -> None:
-    check(core, arp(1, "0.0.0.0", "10.0.0.2"), "nic", "arp", egress_from=A)
+def test_arp_probe_from_zero_address_is_dropped(core: ms.Core) -> None:
+    # The sender address must be the port's own: 0.0.0.0 is nobody's (probes are the kernel's).
+    assert core.bind(tup(TCP, "10.0.0.2", 8080), A) is ms.Status.OK
+    check(core, arp(1, "0.0.0.0", "10.0.0.2"), "drop", "arp_spoof", egress_from=A)
 
 
 def test_arp_from_unclaimed_addresses_is_dropped(core: ms.Core) -> None:
@@ -103,16 +105,27 @@ def test_arp_from_unclaimed_addresses_is_dropped(core: ms.Core) -> None:
 
 
 @pytest.mark.parametrize("kind", [133, 135])
-def test_solicitations_from_a_claimed_or_unspecified_source_pass(core: ms.Core, kind: int) -> None:
+def test_solicitations_from_a_claimed_source_pass(core: ms.Core, kind: int) -> None:
     assert core.bind(tup(UDP, "2001:db8::2", 53), A) is ms.Status.OK
-    for src in ("2001:db8::2", "::"):
-        frame = nd(kind, src, "ff02::2", target="2001:db8::1")
-        check(core, frame, "nic", "nd", egress_from=A)
+    frame = nd(kind, "2001:db8::2", "ff02::2", target="2001:db8::1")
+    check(core, frame, "nic", "nd", egress_from=A)
+
+
+def test_router_solicitation_from_the_unspecified_source_passes(core: ms.Core) -> None:
+    check(core, nd(133, "::", "ff02::2"), "nic", "nd", egress_from=A)
+
+
+def test_neighbour_solicitation_from_the_unspecified_source_is_dropped(core: ms.Core) -> None:
+    # Duplicate address detection is the kernel's: it owns every address a stack may register.
+    assert core.bind(tup(UDP, "2001:db8::2", 53), A) is ms.Status.OK
+    frame = nd(135, "::", "ff02::1:ff00:2", target="2001:db8::2")
+    check(core, frame, "drop", "nd_spoof", egress_from=A)
 
 
 @pytest.mark.parametrize("kind", [133, 135])
 def test_solicitations_from_unclaimed_sources_are_dropped(core: ms.Core, kind: int) -> None:
     assert core.bind(tup(UDP, "2001:db8::3", 53), B) is ms.Status.OK
+    assert core.bind(tup(UDP, "::", 53), A) is ms.Status.OK  # a wildcard claims no address
     for src in ("2001:db8::2", "2001:db8::3"):
         frame = nd(kind, src, "ff02::2", target="2001:db8::1")
         check(core, frame, "drop", "nd_spoof", egress_from=A)
@@ -134,8 +147,10 @@ def test_advertisement_of_a_claimed_target_from_link_local_passes(core: ms.Core)
 def test_advertisement_of_an_unclaimed_target_is_dropped(core: ms.Core) -> None:
     assert core.bind(tup(UDP, "2001:db8::2", 53), A) is ms.Status.OK
     assert core.bind(tup(UDP, "2001:db8::3", 53), B) is ms.Status.OK
-    frame = nd(136, "2001:db8::2", "2001:db8::1", target="2001:db8::3")
-    check(core, frame, "drop", "nd_spoof", egress_from=A)
+    assert core.bind(tup(UDP, "::", 5353), A) is ms.Status.OK  # a wildcard claims no address
+    for target in ("2001:db8::3", "2001:db8::1"):
+        frame = nd(136, "2001:db8::2", "2001:db8::1", target=target)
+        check(core, frame, "drop", "nd_spoof", egress_from=A)
 
 
 @pytest.mark.parametrize("kind", [134, 137])

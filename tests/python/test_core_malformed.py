@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from framekit import MAC_NIC, MAC_STACK, TCP, UDP, check, ether, flow, l4, tup
+from framekit import MAC_NIC, MAC_PEER, TCP, UDP, check, ether, flow, l4, tup
 from scapy.layers.inet import IP
 from scapy.layers.inet6 import (
     ICMPv6ND_NS,
@@ -23,7 +23,7 @@ from multistack import core as ms
 A = 1
 V4 = {"src": "10.0.0.2", "dst": "192.0.2.7"}
 V6 = {"src": "2001:db8::2", "dst": "2001:db8:1::7"}
-MACS = bytes.fromhex(MAC_NIC.replace(":", "")) + bytes.fromhex(MAC_STACK.replace(":", ""))
+MACS = bytes.fromhex(MAC_PEER.replace(":", "")) + bytes.fromhex(MAC_NIC.replace(":", ""))
 
 
 def _raw_l2(ethertype: int, payload: bytes) -> bytes:

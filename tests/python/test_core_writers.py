@@ -13,7 +13,8 @@ A, B, C = 1, 2, 3
 
 REASONS = (
     "tuple_hit wildcard_hit no_match no_ports not_ip arp nd icmp_error_hit icmp_error_miss "
-    "frag_hit frag_miss not_owner arp_spoof nd_spoof nd_forbidden truncated_l2 vlan_too_deep "
+    "frag_hit frag_miss not_owner arp_spoof nd_spoof nd_forbidden mac_spoof no_nic no_host_port "
+    "truncated_l2 vlan_too_deep "
     "bad_ip_version truncated_l3 bad_ihl bad_length bad_fragment ext_chain truncated_l4 bad_arp "
     "bad_nd jumbogram"
 ).split()
@@ -41,6 +42,7 @@ def test_names_match_the_design(lib: ms.Library) -> None:
         ("icmp_error_miss", "host", "drop"),
         ("frag_hit", "port", "nic"),
         ("frag_miss", "host", "drop"),
+        ("no_host_port", "drop", "drop"),
         *[(reason, "host", "drop") for reason in MALFORMED],
     ],
 )
@@ -49,7 +51,9 @@ def test_reason_verdicts(lib: ms.Library, reason: str, ingress: str, egress: str
     assert lib.reason_verdict(reason, ms.Direction.EGRESS) == egress
 
 
-@pytest.mark.parametrize("reason", ["not_owner", "arp_spoof", "nd_spoof", "nd_forbidden"])
+@pytest.mark.parametrize(
+    "reason", ["not_owner", "arp_spoof", "nd_spoof", "nd_forbidden", "mac_spoof", "no_nic"]
+)
 def test_egress_refusals_drop(lib: ms.Library, reason: str) -> None:
     assert lib.reason_verdict(reason, ms.Direction.EGRESS) == "drop"
 
