@@ -176,6 +176,8 @@ static void tables_fill(struct tables *t, uint32_t tuples, uint8_t family)
 	t->b15 = b15_create();
 	if (ms_core_create(&t->core) != MS_OK || !t->b15)
 		exit(1);
+	/* build_frame() sends from 02:02:02:02:02:02: egress checks it, as a switch does */
+	ms_core_set_nic_mac(t->core, (const uint8_t[6]){ 2, 2, 2, 2, 2, 2 });
 	core_base = ms_memory_bytes(t->core);
 	for (i = 0; i < tuples; i++) {
 		struct ms_tuple tu;

@@ -9,27 +9,33 @@ from pathlib import Path
 import nox
 
 from buildsys import commands, userspace
+from buildsys.fuzz_seeds import FUZZ_NIC_MAC, egress_seeds
 from buildsys.paths import BUILD, SHARED
 
 ETHERNET = 1
 
 
 def _seed_corpus(corpus: Path) -> int:
-    """One file per frame of every capture (ingress and egress flavours), once."""
+    """One file per frame of every capture (ingress, egress as captured, egress from the
+    fuzz target's NIC address), and the hand-built egress seeds; once."""
     if corpus.exists() and any(corpus.iterdir()):
         return sum(1 for _ in corpus.iterdir())
     from multistack.capture import CaptureError, open_capture  # the tools' own reader
 
     corpus.mkdir(parents=True, exist_ok=True)
     count = 0
+    for seed in egress_seeds():
+        (corpus / f"{count:06d}").write_bytes(seed)
+        count += 1
     for capture in sorted((SHARED / "pcaps").rglob("*.pcap*")):
         try:
             frames = [p.data for p in open_capture(str(capture)) if p.linktype == ETHERNET]
         except CaptureError:
             continue  # the malformed captures are the reader's test data, not the fuzzer's
         for frame in frames[:50]:
-            for direction in (b"\x00", b"\x81"):
-                (corpus / f"{count:06d}").write_bytes(direction + frame)
+            from_nic = frame[:6] + FUZZ_NIC_MAC + frame[12:] if len(frame) >= 12 else frame
+            for seed in (b"\x00" + frame, b"\x81" + frame, b"\x81" + from_nic):
+                (corpus / f"{count:06d}").write_bytes(seed)
                 count += 1
     return count
 
