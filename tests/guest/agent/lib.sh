@@ -89,7 +89,8 @@ addresses_on_lo() {
 	run ip -6 addr replace "$GUEST6/128" dev lo nodad
 }
 
-# nic_up: the NIC of valem: before multistack loads (a module's own switch takes no NIC).
+# nic_up [-a]: the NIC of valem: before multistack loads (a module's own switch takes no NIC);
+# -a attaches it without its host port (vale-ctl -a; real netmap only, see attack_up).
 #   real netmap: veth0 (10.0.0.1, host stack) attached with vale-ctl -h, veth1 in netns peer;
 #   the double:  nothing here: the mstest process that sends frames attaches valem:veth0
 #                itself (NIC_ARG), since the double's NIC lives as long as its fd.
@@ -111,7 +112,7 @@ nic_up() {
 		# netmap's host-stack ports copy frames: no offload may leave a checksum unfinished.
 		run mstest offloads-off veth0
 		run ip netns exec peer mstest offloads-off veth1
-		run vale-ctl -h valem:veth0
+		run vale-ctl "${1:--h}" valem:veth0
 		NIC_ARG="nic valem:veth0 via=peer/veth1"
 	else
 		addresses_on_lo
@@ -157,3 +158,53 @@ stop() {
 slab_total() {
 	awk 'NR > 2 { n += $2 * $4 } END { print n + 0 }' /proc/slabinfo
 }
+
+# attack_up [-a] [MODULE PARAMS...]: the attack scenarios' start: netmap, /dev/netmap open to
+# users (as an administrator allows), the NIC on valem: (-a: without its host port), then
+# multistack.  Sets NIC_TAKE, mstest's words that give a process the NIC's side, to use as
+# root before it drops privileges:
+#   real netmap: a packet socket on veth1 in netns peer (frames enter through the veth);
+#   the double:  a copy of the fd of the process holding the NIC (NIC_PID), over SCM_RIGHTS.
+attack_up() {
+	how=-h
+	if [ "${1:-}" = -a ]; then
+		how=-a
+		shift
+	fi
+	check "netmap loads" insmod "$MS_KO/netmap.ko"
+	run chmod 666 /dev/netmap
+	if [ "$NETMAP_BACKEND" = netmap ]; then
+		nic_up "$how"
+		NIC_TAKE="nic valem:veth0 via=peer/veth1"
+	else
+		addresses_on_lo
+		host=1
+		[ "$how" = -a ] && host=0
+		bg nic mstest nic valem:veth0 host=$host ready /tmp/nic.ready \
+			give /tmp/nic.sock what=nic count=0 || fail "attach the NIC"
+		NIC_PID=$BG_PID
+		NIC_TAKE="take /tmp/nic.sock nic=valem:veth0"
+	fi
+	check "multistack loads" insmod "$MS_KO/multistack.ko" "$@"
+}
+
+attack_down() {
+	check "no registrations left" sh -c '! grep "^reg " /proc/net/multistack'
+	check "multistack unloads" rmmod multistack
+	if [ "$NETMAP_BACKEND" = netmap ]; then nic_down; else stop "$NIC_PID"; fi
+	check "netmap unloads" rmmod netmap
+}
+
+# legit_use UID PORT [unshare]: the legitimate use beside the attacks: an unprivileged stack
+# (uid UID) opens its port valem:vUID with NR_EXCLUSIVE, registers its own socket's tuple udp
+# GUEST4:PORT, receives from the NIC and sends to it; its registration ends with it.
+# shellcheck disable=SC2086 # NIC_TAKE is a list of words
+legit_use() {
+	check "uid $1: a stack registers its own socket, receives and sends" \
+		mstest $NIC_TAKE setuid "$1" port "valem:v$1" sock 4 udp "$GUEST4" "$2" \
+		bind 4 udp "$GUEST4" "$2" expect=OK fromnic "/ms/frames/to_$2.bin" "expect=v$1" \
+		recv 300 min=2 send "/ms/frames/from_$2.bin" expect=nic
+}
+
+# reg_line TUPLE-REGEX: the /proc/net/multistack line of a registration ("" if none).
+reg_line() { grep "^reg .*$1" /proc/net/multistack || true; }

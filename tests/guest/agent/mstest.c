@@ -90,11 +90,17 @@ static void usage(void)
 	    "  use NAME | close-port           switch to another open port; close the current one\n"
 	    "  close-sock | setuid UID | ready FILE | pause | sleep MS\n"
 	    "  unshare                         own user + network namespace (unshare -Urn)\n"
-	    "  give PATH [what=port]           hand the current socket (or port) to the process\n"
-	    "                                  that takes it from unix socket PATH\n"
-	    "  take PATH [port=NAME]           take a socket (or a port named NAME) from PATH\n"
+	    "  give PATH [what=sock|port|nic] [count=N]   hand the current socket (port, NIC fd)\n"
+	    "                                  to the next N processes (0: all) that take it\n"
+	    "                                  from unix socket PATH\n"
+	    "  take PATH [port=NAME|nic=NAME]  take a socket (a port named NAME, the NIC) from "
+	    "PATH\n"
+	    "  rawsock FAMILY PROTO ADDR       a raw socket of PROTO bound to ADDR\n"
+	    "  save-port FILE                  write the current socket's local port to FILE\n"
+	    "  bare NAME                       a /dev/netmap fd registered nowhere, as port NAME\n"
 	    "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
-	    "              [version=N] [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
+	    "              [version=N] [magic=N] [family=N] [proto=N] [outflags=N] [hidden=1]\n"
+	    "              [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
 	    "              port's fd, naming PORT (default: that port) in the request\n"
 	    "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
 	    "  nic NAME [via=NETNS/IFNAME] [host=0|1]   the double: attach NIC NAME with its host\n"
@@ -112,7 +118,8 @@ static void usage(void)
 	    "  offloads-off IFNAME             turn off checksum and segmentation offloads\n"
 	    "  churn N K PORTNAME FAMILY PROTO ADDR PORT   N cycles of open port and socket, K\n"
 	    "                                  BIND/UNBIND pairs, close\n"
-	    "FAMILY is 4 or 6, ADDR '*' is the wildcard; FILE holds frames as\n"
+	    "FAMILY is 4 or 6, ADDR '*' is the wildcard, PORT 'auto' the current socket's;\n"
+	    "FILE holds frames as\n"
 	    "(2-byte little-endian length, bytes) records.\n",
 	    stderr);
 	exit(2);
@@ -236,6 +243,38 @@ static int open_socket(const struct tuple *t, const struct sock_opts *o)
 	return fd;
 }
 
+/* A raw socket of t's protocol bound to t's address (its "port" is the protocol), or -errno. */
+static int open_raw_socket(const struct tuple *t)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = socket(t->family == 4 ? AF_INET : AF_INET6, SOCK_RAW, t->proto);
+
+	if (fd < 0)
+		return -errno;
+	memset(&ss, 0, sizeof(ss));
+	if (t->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, t->addr, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, t->addr, 16);
+		len = sizeof(*sin6);
+	}
+	if (bind(fd, (struct sockaddr *) &ss, len) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 static void fill_req(struct ms_req *req, uint8_t cmd, const struct tuple *t, int fd)
 {
 	memset(req, 0, sizeof(*req));
@@ -256,6 +295,18 @@ static int need_port(struct state *st)
 	return 0;
 }
 
+/* The local port of socket fd (0 if it has none). */
+static uint16_t socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+		return 0;
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
+					     : ((struct sockaddr_in6 *) &ss)->sin6_port);
+}
+
 /* bind/unbind/query: returns how many argv entries it used. */
 static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 {
@@ -264,10 +315,13 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 	int fd = st->sock, expect = 0, i = 4, err;
 	const char *as = NULL;
 	long expect_flags = -1;
+	int hidden = 0;
 
 	if (argc < 4)
 		usage();
 	t = parse_tuple(argv);
+	if (strcmp(argv[3], "auto") == 0) /* the port the kernel gave the current socket */
+		t.port = socket_port(st->sock);
 	fill_req(&req, cmd, &t, fd);
 	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
 		char *v = strchr(argv[i], '=') + 1;
@@ -288,6 +342,16 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 			as = v;
 		else if (strncmp(argv[i], "expect-flags=", 13) == 0)
 			expect_flags = strtol(v, NULL, 0);
+		else if (strncmp(argv[i], "magic=", 6) == 0)
+			req.magic = (uint16_t) strtoul(v, NULL, 0);
+		else if (strncmp(argv[i], "family=", 7) == 0)
+			req.family = (uint8_t) strtoul(v, NULL, 0);
+		else if (strncmp(argv[i], "proto=", 6) == 0)
+			req.proto = (uint8_t) strtoul(v, NULL, 0);
+		else if (strncmp(argv[i], "outflags=", 9) == 0)
+			req.out_flags = (uint32_t) strtoul(v, NULL, 0);
+		else if (strcmp(argv[i], "hidden=1") == 0)
+			hidden = 1; /* QUERY: nothing about the holder beyond FOUND/WILDCARD */
 		else
 			usage();
 	}
@@ -306,6 +370,11 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 	if (err != expect) {
 		fprintf(stderr, "mstest: expected %s, got %s\n", errno_name(expect),
 			errno_name(err));
+		exit(1);
+	}
+	if (hidden && (req.out_owner_pid != 0 || req.out_owner_port[0] != '\0' ||
+		       req.out_packets != 0 || req.out_bytes != 0)) {
+		fprintf(stderr, "mstest: QUERY revealed another port's holder\n");
 		exit(1);
 	}
 	if (expect_flags >= 0 && (long) req.out_flags != expect_flags) {
@@ -928,35 +997,88 @@ int main(int argc, char **argv)
 			    getsockname(st.sock, (struct sockaddr *) &ss, &len) < 0 ? errno : 0,
 			    expect);
 		} else if (strcmp(op, "give") == 0 && left >= 1) {
-			const char *path = argv[i++];
-			int port = left >= 2 && strcmp(argv[i], "what=port") == 0;
-			int err;
+			const char *path = argv[i++], *what = "sock";
+			int count = 1, fd, err = 0;
 
-			if (port)
-				i++;
-			if (port)
+			for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+				if (strncmp(argv[i], "what=", 5) == 0)
+					what = argv[i] + 5;
+				else if (strncmp(argv[i], "count=", 6) == 0)
+					count = atoi(argv[i] + 6);
+				else
+					usage();
+			}
+			if (strcmp(what, "port") == 0) {
 				need_port(&st);
-			err = mst_give_fd(path, port ? mst_port_fd(st.port) : st.sock);
-			printf("gave the %s over %s: %s\n", port ? "port" : "socket", path,
-			       errno_name(err));
+				fd = mst_port_fd(st.port);
+			} else if (strcmp(what, "nic") == 0) {
+				if (st.nic.port == NULL)
+					die("give what=nic: no NIC attached here");
+				fd = mst_port_fd(st.nic.port);
+			} else {
+				fd = st.sock;
+			}
+			/* count=0: to every process that asks, until killed */
+			for (int n = 0; err == 0 && (count == 0 || n < count); n++)
+				err = mst_give_fd(path, fd);
+			printf("gave the %s over %s: %s\n", what, path, errno_name(err));
 			if (err != 0)
 				return 1;
 		} else if (strcmp(op, "take") == 0 && left >= 1) {
-			const char *path = argv[i++];
-			const char *as_port =
-			    left >= 2 && strncmp(argv[i], "port=", 5) == 0 ? argv[i++] + 5 : NULL;
-			int fd = mst_take_fd(path, 20000);
+			const char *path = argv[i++], *as_port = NULL, *as_nic = NULL;
+			int fd;
 
+			if (i < argc && strncmp(argv[i], "port=", 5) == 0)
+				as_port = argv[i++] + 5;
+			else if (i < argc && strncmp(argv[i], "nic=", 4) == 0)
+				as_nic = argv[i++] + 4;
+			fd = mst_take_fd(path, 20000);
 			if (fd < 0) {
 				fprintf(stderr, "mstest: take %s: %s\n", path, strerror(-fd));
 				return 1;
 			}
-			if (as_port != NULL)
+			if (as_nic !=
+			    NULL) { /* the double's NIC fd: frames "from the NIC" go through it */
+				st.nic_name = as_nic;
+				st.nic.port = mst_port_adopt(fd, as_nic);
+			} else if (as_port != NULL) {
 				adopt_port(&st, fd, as_port);
-			else
+			} else {
 				st.sock = fd;
+			}
 			printf("took fd=%d over %s as %s\n", fd, path,
-			       as_port ? as_port : "the socket");
+			       as_nic	 ? "the NIC"
+			       : as_port ? as_port
+					 : "the socket");
+		} else if (strcmp(op, "rawsock") == 0 && left >= 3) {
+			char *targs[] = { argv[i], argv[i + 1], argv[i + 2], "0" };
+			struct tuple t = parse_tuple(targs);
+
+			st.sock = open_raw_socket(&t);
+			if (st.sock < 0) {
+				fprintf(stderr, "mstest: raw socket: %s\n", strerror(-st.sock));
+				return 1;
+			}
+			printf("raw socket fd=%d of protocol %s bound to %s\n", st.sock,
+			       argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(op, "save-port") == 0 && left >= 1) {
+			FILE *fp = fopen(argv[i], "w");
+
+			if (fp == NULL || fprintf(fp, "%u\n", socket_port(st.sock)) < 0 ||
+			    fclose(fp) != 0)
+				die("save-port");
+			printf("socket fd=%d has port %u\n", st.sock, socket_port(st.sock));
+			i++;
+		} else if (strcmp(op, "bare") == 0 && left >= 1) {
+			int fd = open("/dev/netmap", O_RDWR);
+
+			if (fd < 0)
+				die("open /dev/netmap");
+			adopt_port(&st, fd, argv[i]);
+			printf("/dev/netmap fd=%d registered nowhere, requests name %s\n", fd,
+			       argv[i]);
+			i++;
 		} else if (strcmp(op, "nssock") == 0 && left >= 4) {
 			struct tuple t = parse_tuple(argv + i);
 			int fd = mst_in_new_netns(make_ns_socket, &t);
