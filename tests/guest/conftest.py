@@ -30,6 +30,7 @@ GROUPS = {
     "churn": "core",
     "netmap_rules": "core",
     "attack_ports": "attack",
+    "attack_proof": "attack",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
 }

@@ -870,13 +870,21 @@ static int make_ns_socket(void *arg)
 /* Keeps a copy of fd in a child until this process exits ("fork sharing"). */
 static void fork_holder(int fd)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		/* not the console's pipe: the scenario waits for it to close */
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		(void) fd; /* inherited, never closed */
+		if (getppid() != parent)
+			_exit(0); /* the parent went before the signal was armed */
+		(void) fd;	  /* inherited, never closed */
 		for (;;)
 			pause();
 	}
