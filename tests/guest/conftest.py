@@ -31,6 +31,7 @@ GROUPS = {
     "netmap_rules": "core",
     "attack_ports": "attack",
     "attack_proof": "attack",
+    "attack_requests": "attack",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
 }

@@ -76,7 +76,7 @@ static void usage(void)
 {
 	fputs(
 	    "usage: mstest OP... where OP is one of\n"
-	    "  sock FAMILY PROTO ADDR PORT [freebind=1] [listen=0] [expect=ERR]\n"
+	    "  sock FAMILY PROTO ADDR PORT [freebind=1] [reuseport=1] [listen=0] [expect=ERR]\n"
 	    "                                  socket(), bind() (and listen() for tcp)\n"
 	    "  nssock FAMILY PROTO ADDR PORT   the same in a child in its own user + network\n"
 	    "                                  namespace, handed back over SCM_RIGHTS\n"
@@ -99,7 +99,8 @@ static void usage(void)
 	    "  save-port FILE                  write the current socket's local port to FILE\n"
 	    "  bare NAME                       a /dev/netmap fd registered nowhere, as port NAME\n"
 	    "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
-	    "              [version=N] [magic=N] [family=N] [proto=N] [outflags=N] [hidden=1]\n"
+	    "              [version=N] [magic=N] [cmd=N] [family=N] [proto=N] [outflags=N] "
+	    "[hidden=1]\n"
 	    "              [as=PORT] expect=OK|EPERM|...   NIOCCONFIG on the current\n"
 	    "              port's fd, naming PORT (default: that port) in the request\n"
 	    "  query FAMILY PROTO ADDR PORT expect-flags=N\n"
@@ -185,11 +186,12 @@ static struct tuple parse_tuple(char **argv)
 
 /* How `sock` sets a socket up beyond bind(). */
 struct sock_opts {
-	int freebind; /* IP_FREEBIND / IPV6_FREEBIND: bind an address that is not local */
-	int listen;   /* stream sockets: listen() after bind() (the default) */
+	int freebind;  /* IP_FREEBIND / IPV6_FREEBIND: bind an address that is not local */
+	int reuseport; /* SO_REUSEPORT: several sockets of one user on one port */
+	int listen;    /* stream sockets: listen() after bind() (the default) */
 };
 
-static const struct sock_opts default_sock_opts = { .freebind = 0, .listen = 1 };
+static const struct sock_opts default_sock_opts = { .freebind = 0, .reuseport = 0, .listen = 1 };
 
 static int open_socket(const struct tuple *t, const struct sock_opts *o)
 {
@@ -224,6 +226,11 @@ static int open_socket(const struct tuple *t, const struct sock_opts *o)
 		int one = 1;
 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (o->reuseport) {
+		int one = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	}
 	if (o->freebind) {
 		int one = 1;
@@ -342,6 +349,8 @@ static int op_request(struct state *st, uint8_t cmd, int argc, char **argv)
 			as = v;
 		else if (strncmp(argv[i], "expect-flags=", 13) == 0)
 			expect_flags = strtol(v, NULL, 0);
+		else if (strncmp(argv[i], "cmd=", 4) == 0)
+			req.cmd = (uint8_t) strtoul(v, NULL, 0);
 		else if (strncmp(argv[i], "magic=", 6) == 0)
 			req.magic = (uint16_t) strtoul(v, NULL, 0);
 		else if (strncmp(argv[i], "family=", 7) == 0)
@@ -730,6 +739,8 @@ static int op_sock(struct state *st, int argc, char **argv)
 			o.freebind = atoi(argv[i] + 9);
 		else if (strncmp(argv[i], "listen=", 7) == 0)
 			o.listen = atoi(argv[i] + 7);
+		else if (strncmp(argv[i], "reuseport=", 10) == 0)
+			o.reuseport = atoi(argv[i] + 10);
 		else if (!option_expect(argv[i], &expect))
 			usage();
 	}
