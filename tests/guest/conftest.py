@@ -32,6 +32,7 @@ GROUPS = {
     "attack_ports": "attack",
     "attack_proof": "attack",
     "attack_requests": "attack",
+    "attack_egress": "attack",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
 }
