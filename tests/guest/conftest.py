@@ -33,6 +33,7 @@ GROUPS = {
     "attack_proof": "attack",
     "attack_requests": "attack",
     "attack_egress": "attack",
+    "attack_unload": "attack",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
 }
