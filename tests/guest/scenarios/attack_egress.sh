@@ -87,6 +87,7 @@ if bg early mstest setuid 1000 port valem:v1000 ready /tmp/early.ready \
 		addresses_on_lo
 		bg nic mstest nic valem:veth0 host=0 ready /tmp/nic.ready \
 			give /tmp/nic.sock what=nic count=0 || fail "attach the NIC without host port"
+		# shellcheck disable=SC2034 # attack_down stops it
 		NIC_PID=$BG_PID
 		NIC_TAKE="take /tmp/nic.sock nic=valem:veth0"
 	fi

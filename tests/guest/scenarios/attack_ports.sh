@@ -60,6 +60,7 @@ for uid in 1000 1001; do
 done
 check "R1: the victim's registration survived every attack" \
 	sh -c "grep '^reg .*port=7200 ' /proc/net/multistack"
+# shellcheck disable=SC2086 # NIC_TAKE is a list of words
 check "R1: a frame for the victim still reaches the victim" \
 	mstest $NIC_TAKE fromnic "$F/to_7200.bin" expect=vp0
 
