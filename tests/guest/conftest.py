@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from guestlib import runner
+from guestlib.attack_frames import attack_frame_sets
 from guestlib.console import ScenarioResult
 from guestlib.environment import BUILD_DIR, GUEST_DIR, REPO, GuestEnv
-from guestlib.attack_frames import attack_frame_sets
 from guestlib.frames import frame_sets
 from guestlib.programs import UAPI_INCLUDES, compile_static
 

@@ -8,10 +8,11 @@ udp GUEST4:PORT; `from_PORT` goes out of a stack from udp GUEST4:PORT, with the 
 
 from __future__ import annotations
 
-from guestlib.frames import GUEST4, GUEST6, GUEST_MAC, PEER4, PEER6, PEER_MAC, STACK_MAC
 from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
 from scapy.layers.l2 import ARP, Ether
+
+from guestlib.frames import GUEST4, GUEST6, GUEST_MAC, PEER4, PEER6, PEER_MAC, STACK_MAC
 
 # The ports the scenarios' stacks register (uid 1000 and 1001, with and without a namespace).
 STACK_PORTS = (7200, 7300, 7400, 7500)
