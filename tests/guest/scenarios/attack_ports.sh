@@ -85,6 +85,9 @@ if bg holder mstest setuid 1001 port valem:vp0 rings=none ready /tmp/holder.read
 	stop "$victim"
 	check "R2: the victim died; a holder of no ring keeps the port, the registration is gone" \
 		sh -c "! grep '^reg .*port=7200 ' /proc/net/multistack"
+	# shellcheck disable=SC2086 # NIC_TAKE is a list of words
+	check "R2: ... frames for its tuple go to the kernel, not to the port it held" \
+		mstest $NIC_TAKE fromnic "$F/to_7200.bin" expect=host
 	check "R2: ... and its kernel port is free again" mstest sock 4 udp "$A4" 7200
 	check "R2: ... and another stack registers the tuple" \
 		mstest setuid 1000 port valem:vp5 sock 4 udp "$A4" 7200 bind 4 udp "$A4" 7200 expect=OK

@@ -25,6 +25,8 @@ check "a shared opener after an NR_EXCLUSIVE one: EBUSY" \
 check "two shared openers share the port" mstest port valem:vp0 excl=0 port valem:vp0 excl=0
 check "RX rings alone beside an NR_EXCLUSIVE holder: EBUSY" \
 	mstest port valem:vp0 port valem:vp0 excl=0 rings=rx expect=EBUSY
+check "the RX rings of a port whose TX rings alone are held NR_EXCLUSIVE: free to take" \
+	mstest port valem:vp0 rings=tx port valem:vp0 excl=0 rings=rx
 # No ring at all (NR_TX_RINGS_ONLY | NR_RX_RINGS_ONLY): nothing to refuse, even NR_EXCLUSIVE.
 check "no ring, NR_EXCLUSIVE, beside an NR_EXCLUSIVE holder: the same port, held" \
 	mstest port valem:vp0 port valem:vp0 rings=none
