@@ -28,6 +28,30 @@ FAULT = re.compile(
 )
 
 _LINE = re.compile(r"(MSBOOTED|MSBEGIN|MSCHECK|MSDATA|MSKLOG|MSEND|MSDONE)\b ?(.*)$")
+# A kernel message on the console starts with its timestamp.
+_KMSG = re.compile(r"\[ *\d+\.\d+\] ")
+
+
+def _unsplice(lines: list[str]) -> list[str]:
+    """Puts back together agent lines that a kernel console message cut in two.
+
+    The kernel writes to the serial console as it logs (warnings and worse, at loglevel=5),
+    in the middle of whatever line the agent is writing: "MSCHECK {"check"[ 9.03] multistack:
+    ... refused" and then the rest of the agent's line on the next one.  The kernel's message
+    becomes a line of its own (still read for faults), the agent's line is joined again.
+    """
+    out: list[str] = []
+    lines = list(lines)
+    for i, line in enumerate(lines):
+        m = _LINE.search(line)
+        if m and m.group(1) in ("MSCHECK", "MSDATA", "MSEND") and i + 1 < len(lines):
+            k = _KMSG.search(line, m.start(2))
+            if k and not _json(m.group(2), {}):
+                lines[i + 1] = line[: k.start()] + lines[i + 1]
+                out.append(line[k.start() :])
+                continue
+        out.append(line)
+    return out
 
 
 @dataclass
@@ -64,7 +88,7 @@ def parse(console: str) -> GuestRun:
     """Splits console output into per-scenario results; faults go to the scenario they hit."""
     run = GuestRun(console=console)
     current: ScenarioResult | None = None
-    for raw in console.splitlines():
+    for raw in _unsplice(console.splitlines()):
         m = _LINE.search(raw)
         kind, rest = (m.group(1), m.group(2)) if m else ("", raw)
         text = rest if kind == "MSKLOG" else raw
