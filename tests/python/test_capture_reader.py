@@ -131,7 +131,7 @@ def test_reader_agrees_with_scapy_on_the_shared_captures() -> None:
 
     directory = pcap_dir()
     if not directory.is_dir():
-        pytest.skip(f"no captures at {directory}")
+        pytest.skip(f"no captures at {directory} (set MULTISTACK_PCAPS to the pcaps directory)")
     checked = 0
     for name in sorted(os.listdir(directory)):
         path = str(directory / name)

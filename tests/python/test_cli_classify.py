@@ -214,7 +214,7 @@ def test_a_shared_capture_classifies_every_supported_packet(lib: ms.Library) -> 
     if not path.is_file():
         path = next(iter(sorted(pcap_dir().glob("*.pcap"))), path)
     if not path.is_file():
-        pytest.skip(f"no shared captures under {pcap_dir()}")
+        pytest.skip(f"no captures at {pcap_dir()} (set MULTISTACK_PCAPS to the pcaps directory)")
     result = run("classify", str(path), "--bind", "udp:0.0.0.0:53=resolver", "--json")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
