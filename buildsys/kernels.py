@@ -5,6 +5,8 @@ Debian's kernel release strings (`uname -r`) change every few weeks and come in 
 the backports), `7.2.3-amd64` (unstable). Sorting them as text puts `6.1.0-9` after `6.1.0-10`,
 so every caller that needs "the newest kernel" asks this module, which orders releases by the
 rules of `dpkg --compare-versions`. Nothing else in the repository names or sorts a release.
+It finds the kernels installed on this machine or in a chroot (`find_kernels`, `default_kernel`)
+and those whose headers apt can install (`installable`).
 """
 
 from __future__ import annotations
@@ -243,3 +245,36 @@ def default_kernel(
             if kernel.release == wanted:
                 return kernel
     return newest(usable)
+
+
+_HEADERS_PACKAGE = re.compile(r"^linux-headers-(\d+\.\d+\S*)\s")
+
+
+def releases_in_apt_search(text: str, flavour: str = "amd64") -> list[str]:
+    """The releases of one flavour in `apt-cache search` output, oldest first: `amd64` keeps
+    `6.1.0-57-amd64` and `6.12.57+deb13-amd64`, not `-cloud-amd64` or `-rt-amd64` ones."""
+    found = set()
+    for line in text.splitlines():
+        match = _HEADERS_PACKAGE.match(line)
+        if match is None:
+            continue
+        release = match.group(1)
+        prefix = release.removesuffix(f"-{flavour}")
+        # A release has three numbers (`6.12-amd64` is a metapackage), and the flavour follows
+        # its ABI part directly (`-cloud-amd64` is another flavour).
+        if prefix != release and re.fullmatch(r"\d+\.\d+\.\d+(.*\d|.*\+bpo)?", prefix):
+            found.add(release)
+    return sorted(found, key=release_sort_key)
+
+
+def installable(flavour: str = "amd64", root: Path = Path("/")) -> list[str]:
+    """Releases whose headers apt can install here (or in the chroot `root`), oldest first;
+    empty without apt."""
+    command = ["apt-cache", "search", "--names-only", r"^linux-headers-[0-9]"]
+    if root != Path("/"):
+        command = ["chroot", str(root), *command]
+    try:
+        proc = commands.run(command, output=commands.Output.CAPTURE, check=False)
+    except BuildError:  # no apt-cache: not Debian
+        return []
+    return releases_in_apt_search(proc.stdout, flavour) if proc.returncode == 0 else []

@@ -227,3 +227,40 @@ def test_default_kernel_here_prefers_the_running_one() -> None:
         assert newest(find_kernels(), need_headers=True) is None
     else:
         assert picked.headers is not None and (picked.headers / "Makefile").is_file()
+
+
+APT_SEARCH = """\
+linux-headers-6.1.0-9-amd64 - Header files for Linux 6.1.0-9-amd64
+linux-headers-6.1.0-10-amd64 - Header files for Linux 6.1.0-10-amd64
+linux-headers-6.1.0-10-cloud-amd64 - Header files for Linux 6.1.0-10-cloud-amd64
+linux-headers-6.1.0-10-rt-amd64 - Header files for Linux 6.1.0-10-rt-amd64
+linux-headers-6.1.0-10-common - Common header files for Linux 6.1.0-10
+linux-headers-6.12.107+deb12-amd64 - Header files for Linux 6.12.107+deb12-amd64
+linux-headers-6.12.57+deb12-amd64 - Header files for Linux 6.12.57+deb12-amd64
+linux-headers-6.12.57+deb12-common - Common header files for Linux 6.12.57+deb12
+linux-headers-6.12-amd64 - Header files for Linux amd64 configuration (meta-package)
+linux-headers-amd64 - Header files for Linux amd64 configuration (meta-package)
+linux-headers-6.12.12+bpo-amd64 - Header files for Linux 6.12.12+bpo-amd64
+linux-headers-7.2.3-amd64 - Header files for Linux 7.2.3-amd64
+"""
+
+
+def test_releases_in_apt_search_keep_one_flavour_in_order() -> None:
+    assert kernels.releases_in_apt_search(APT_SEARCH) == [
+        "6.1.0-9-amd64",
+        "6.1.0-10-amd64",
+        "6.12.12+bpo-amd64",
+        "6.12.57+deb12-amd64",
+        "6.12.107+deb12-amd64",
+        "7.2.3-amd64",
+    ]
+    assert kernels.releases_in_apt_search(APT_SEARCH, "rt-amd64") == ["6.1.0-10-rt-amd64"]
+
+
+@pytest.mark.skipif(shutil.which("apt-cache") is None, reason="apt-cache is not installed")
+def test_installable_lists_what_apt_knows_here() -> None:
+    releases = kernels.installable()
+    assert releases == sorted(releases, key=kernels.release_sort_key)
+    default = kernels.debian_default()
+    if default is not None and releases:
+        assert default in releases, f"{default} is installed but apt offers no headers for it"
