@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,7 +108,7 @@ def test_bad_status_text_is_one_sentence(tmp_path: Path, text: str, words: str) 
     path = tmp_path / "status"
     path.write_text(text)
     result = run("status", "--file", str(path))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert words in result.stderr
@@ -124,7 +126,7 @@ def test_unknown_records_and_keys_are_tolerated(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     result = run("status", "--file", str(tmp_path / "nope"))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -139,3 +141,85 @@ def test_module_not_loaded() -> None:
         "multistack status: the multistack module is not loaded: /proc/net/multistack does not "
         "exist (load it with `modprobe multistack` or `insmod multistack.ko`)"
     )
+
+
+def test_hidden_pid_and_uid(tmp_path: Path) -> None:
+    """Registrations of processes the reader may not see carry pid=- uid=-."""
+    path = tmp_path / "status"
+    path.write_text(
+        "multistack-status 1\nswitch name=valem: registrations=1\n"
+        "reg family=4 proto=udp addr=10.0.0.2 port=53 owner=vp0 index=2 pid=- uid=- "
+        "packets=1 bytes=60\n"
+    )
+    as_json = run("status", "--json", "--file", str(path))
+    assert as_json.returncode == 0, as_json.stderr
+    reg = json.loads(as_json.stdout)["registrations"][0]
+    assert reg["pid"] is None and reg["uid"] is None and reg["packets"] == 1
+    table = run("status", "--file", str(path))
+    row = next(line for line in table.stdout.splitlines() if line.startswith("4 "))
+    assert row.split() == "4 udp 10.0.0.2 53 vp0 2 - - 1 60".split()
+
+
+def test_a_hidden_count_is_still_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "status"
+    path.write_text("multistack-status 1\ncounter dir=ingress reason=arp verdict=all packets=-\n")
+    result = run("status", "--file", str(path))
+    assert result.returncode == 1
+    assert "packets='-' is not a number" in result.stderr
+
+
+def _watch(*args: str, seconds: float) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "tools"), env.get("PYTHONPATH", "")])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "multistack", "status", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_watch_refreshes_until_interrupted(sample: Path) -> None:
+    result = _watch("-w", "0.2", "--file", str(sample), seconds=3.0)
+    assert result.returncode == 0, result.stderr
+    refreshes = [line for line in result.stdout.splitlines() if line.startswith("Every 0.2s:")]
+    assert len(refreshes) >= 2, result.stdout
+    assert result.stdout.count("switch valem:: 2 registration(s)") == len(refreshes)
+    # Not a terminal: no screen-clearing escapes in a pipe.
+    assert "\033" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_watch_json_is_one_object_per_refresh(sample: Path) -> None:
+    result = _watch("-w", "0.2", "--json", "--file", str(sample), seconds=3.0)
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) >= 2
+    assert all(o["switches"] == [{"name": "valem:", "registrations": 2}] for o in objects)
+
+
+def test_watch_stops_at_the_first_error(tmp_path: Path) -> None:
+    result = run("status", "-w", "0.2", "--file", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["-w", "0"], "between 0.1 and 86400"),
+        (["-w", "soon"], "not a number of seconds"),
+        (["-w", "1", "--file", "-"], "cannot re-read standard input"),
+        (["--no-such-option"], "usage:"),
+    ],
+)
+def test_status_usage_errors_exit_2(args: list[str], words: str) -> None:
+    result = run("status", *args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,12 @@
 
 Both kernels print one plain-text format (docs/design.md, "Status format"):
 Linux in /proc/net/multistack, FreeBSD in the sysctl net.multistack.status.
+It is meant to be read by people too: on a machine with only the module and a
+shell, `cat /proc/net/multistack` (or `sysctl -n net.multistack.status`) shows
+the same records this command tabulates.
+
+Exit status: 0 success, 1 the module is not loaded or its text cannot be read
+or parsed, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -11,18 +17,23 @@ import json
 import platform
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
 LINUX_STATUS = "/proc/net/multistack"
 FREEBSD_SYSCTL = "net.multistack.status"
 FORMAT_VERSION = 1
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = 1
 EXIT_NOT_LOADED = 1
+DEFAULT_INTERVAL = 2.0
 
 _INT_KEYS = frozenset(
     {"family", "port", "index", "pid", "uid", "packets", "bytes", "registrations"}
 )
+# Keys the kernel writes as "-" for what the reader may not see (another
+# namespace's process, say): kept as None (JSON null), shown as "-".
+_HIDDEN_KEYS = frozenset({"pid", "uid"})
 _REG_COLUMNS = (
     "family",
     "proto",
@@ -45,7 +56,7 @@ class NotLoaded(Exception):
     """The module is not loaded (or this OS has no status source)."""
 
 
-Value = int | str
+Value = int | str | None
 Record = dict[str, Value]
 
 
@@ -73,7 +84,9 @@ def _tokens(line: str, number: int) -> Record:
         key, sep, value = token.partition("=")
         if not sep or not key:
             raise StatusError(f"line {number}: {token!r} is not a key=value token")
-        if key in _INT_KEYS:
+        if key in _HIDDEN_KEYS and value == "-":
+            record[key] = None
+        elif key in _INT_KEYS:
             if not value.isdigit():
                 raise StatusError(f"line {number}: {key}={value!r} is not a number")
             record[key] = int(value)
@@ -170,6 +183,10 @@ def _table(rows: list[list[str]], header: list[str], out: TextIO) -> None:
         )
 
 
+def _cell(value: Value) -> str:
+    return "-" if value is None else str(value)
+
+
 def render(status: Status, out: TextIO) -> None:
     for switch in status.switches:
         print(
@@ -177,7 +194,7 @@ def render(status: Status, out: TextIO) -> None:
         )
     print(file=out)
     if status.registrations:
-        rows = [[str(reg.get(col, "-")) for col in _REG_COLUMNS] for reg in status.registrations]
+        rows = [[_cell(reg.get(col)) for col in _REG_COLUMNS] for reg in status.registrations]
         _table(rows, list(_REG_COLUMNS), out)
     else:
         print("no registrations", file=out)
@@ -193,6 +210,16 @@ def render(status: Status, out: TextIO) -> None:
         print("all counters are zero", file=out)
 
 
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0.1 and 86400 seconds")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the status as one JSON object")
     parser.add_argument(
@@ -201,19 +228,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"read the status text from PATH ('-' for stdin) instead of {LINUX_STATUS} "
         f"or sysctl {FREEBSD_SYSCTL}",
     )
+    parser.add_argument(
+        "-w",
+        "--watch",
+        nargs="?",
+        type=_interval,
+        const=DEFAULT_INTERVAL,
+        metavar="SECONDS",
+        help=f"refresh every SECONDS (default {DEFAULT_INTERVAL:g}) until interrupted, as "
+        "watch(1) does; with --json, one compact JSON object per refresh",
+    )
 
 
-def main(args: argparse.Namespace) -> int:
+def show_once(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         status = parse(read_status_text(args.file))
     except NotLoaded as exc:
-        print(f"multistack status: {exc}", file=sys.stderr)
+        print(f"multistack status: {exc}", file=err)
         return EXIT_NOT_LOADED
     except StatusError as exc:
-        print(f"multistack status: {exc}", file=sys.stderr)
+        print(f"multistack status: {exc}", file=err)
         return EXIT_BAD_INPUT
     if args.json:
-        print(json.dumps(status.as_json(), indent=2))
+        indent = None if args.watch is not None else 2
+        print(json.dumps(status.as_json(), indent=indent), file=out)
     else:
-        render(status, sys.stdout)
+        render(status, out)
     return 0
+
+
+def watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Refresh until interrupted: on a terminal the screen is redrawn, elsewhere appended."""
+    clear = out.isatty() and not args.json
+    try:
+        while True:
+            if clear:
+                out.write("\033[H\033[2J")
+            if not args.json:
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+                print(f"Every {args.watch:g}s: multistack status    {stamp}\n", file=out)
+            code = show_once(args, out, err)
+            if code != 0:
+                return code
+            out.flush()
+            time.sleep(args.watch)
+    except KeyboardInterrupt:
+        # Interrupting is how a watch ends, as with watch(1): not an error.
+        return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.file == "-" and args.watch is not None:
+        print("multistack status: -w cannot re-read standard input", file=sys.stderr)
+        return 2
+    if args.watch is not None:
+        return watch(args, sys.stdout, sys.stderr)
+    return show_once(args, sys.stdout, sys.stderr)
