@@ -140,20 +140,37 @@ void ms_os_unlock(struct ms_os_lock *lock)
 /*
  * Per-CPU counter blocks.  Readers run with interrupts masked (see
  * ms_netmap.c), so this_cpu_ptr() is stable and nothing interleaves.
+ *
+ * The core keeps a block set as an opaque void *.  A per-cpu pointer is not
+ * an ordinary pointer: sparse tags it __percpu, and newer kernels on x86 (7.x
+ * here) make that tag gcc's %gs named address space, where a pointer cast to
+ * or from the generic address space warns.  The value is an
+ * offset either way, so it crosses the boundary as an unsigned long, as the
+ * kernel's own per-cpu accessors do.
  */
+static void *ms_percpu_to_handle(void __percpu *blocks)
+{
+	return (void *) (__force unsigned long) blocks;
+}
+
+static void __percpu *ms_percpu_from_handle(void *handle)
+{
+	return (void __percpu __force *) (unsigned long) handle;
+}
+
 void *ms_os_percpu_zalloc(size_t size)
 {
-	return (void __force *) __alloc_percpu(size, __alignof__(u64));
+	return ms_percpu_to_handle(__alloc_percpu(size, __alignof__(u64)));
 }
 
 void ms_os_percpu_free(void *blocks)
 {
-	free_percpu((void __percpu __force *) blocks);
+	free_percpu(ms_percpu_from_handle(blocks));
 }
 
 void *ms_os_percpu_this(void *blocks)
 {
-	return this_cpu_ptr((void __percpu __force *) blocks);
+	return this_cpu_ptr(ms_percpu_from_handle(blocks));
 }
 
 unsigned ms_os_percpu_count(void)
@@ -166,7 +183,7 @@ void *ms_os_percpu_at(void *blocks, unsigned index)
 {
 	if (index >= nr_cpu_ids || !cpu_possible(index))
 		return page_address(ZERO_PAGE(0));
-	return per_cpu_ptr((void __percpu __force *) blocks, index);
+	return per_cpu_ptr(ms_percpu_from_handle(blocks), index);
 }
 
 uint64_t ms_os_now_ms(void)
