@@ -89,6 +89,14 @@ def build_linux(session: nox.Session) -> None:
     linux.run(session, session.posargs)
 
 
+@session(name="kernel-matrix", default=False)
+def kernel_matrix(session: nox.Session) -> None:
+    """Build for every Debian kernel line: `-- [--guests] [--netmap NSRC:NBUILD] [--json PATH]`."""
+    from buildsys import kmatrix
+
+    kmatrix.run(session, session.posargs)
+
+
 @session(name="build-freebsd", default=False)
 def build_freebsd(session: nox.Session) -> None:
     """Build multistack.ko for FreeBSD, natively or in the Vagrant VM: `-- [--with-sctp]`."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from buildsys import commands, kernels, vm
+from buildsys import chroots, commands, kernels, vm
 from buildsys.errors import BuildError
 from buildsys.kbuild import write_kbuild_tree
 from buildsys.meta import read_meta, release_tuple
@@ -62,6 +62,8 @@ class Request:
     out: Path | None
     vm: str | None
     rest: tuple[str, ...]
+    # Build inside this chroot (buildsys.chroots) with its compiler; KSRC is a host path below it.
+    chroot: Path | None = None
 
 
 def parse_args(posargs: Sequence[str], environ: Mapping[str, str]) -> Request:
@@ -151,19 +153,35 @@ def netmap_build_dir(nsrc: Path, nbuild: Path | None) -> Path:
     )
 
 
-def _make(args: Sequence[str]) -> str:
-    """Run make, returning its combined output; BuildError with the output's tail if it fails."""
-    return commands.run(["make", *args], output=commands.Output.MERGE).stdout
+def _make(args: Sequence[str], chroot: Path | None = None, binds: Sequence[Path] = ()) -> str:
+    """Run make (in `chroot`, seeing the host's `binds` and the repository), returning its
+    combined output; BuildError with the output's tail if it fails."""
+    argv = ["make", *args]
+    if chroot is not None:
+        argv = chroots.command(chroot, argv, [ROOT, *binds])
+    what = f"make {' '.join(args)}" + (f" (in the chroot {chroot})" if chroot else "")
+    return commands.run(argv, output=commands.Output.MERGE, what=what).stdout
 
 
-def build_double(ksrc: Path, release: str) -> Path:
+def _ksrc_for_make(ksrc: Path, chroot: Path | None) -> Path:
+    """KSRC as make sees it: inside the chroot, the headers' absolute include paths only hold
+    when they are named from within it."""
+    return chroots.inside(chroot, ksrc) if chroot is not None else ksrc
+
+
+def warning_lines(output: str) -> list[str]:
+    """The compiler's warnings in a build's output."""
+    return [line for line in output.splitlines() if "warning:" in line]
+
+
+def build_double(ksrc: Path, release: str, chroot: Path | None = None) -> Path:
     """Build the netmap test double out of place, in build/netmap_double/<release>/."""
     dest = ROOT / "build" / "netmap_double" / release
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(DOUBLE, dest, ignore=_COPY_IGNORE)
-    output = _make(["-C", str(dest), f"KSRC={ksrc}", "W=1", "-j2"])
-    warnings = [line for line in output.splitlines() if "warning:" in line]
+    output = _make(["-C", str(dest), f"KSRC={_ksrc_for_make(ksrc, chroot)}", "W=1", "-j2"], chroot)
+    warnings = warning_lines(output)
     if warnings:
         raise BuildError(f"the netmap test double built with {len(warnings)} warnings:\n{output}")
     return dest
@@ -177,10 +195,14 @@ class Result:
     release: str
     log: str
     tree: Path  # the build tree: kernel/linux and common, as DKMS would lay them out
+    warnings: tuple[str, ...] = ()  # W=1 warnings, when build() was allowed to keep them
 
 
-def build(request: Request) -> Result:
-    """Check the inputs, lay out the build tree, build with W=1 and copy the module out."""
+def build(request: Request, allow_warnings: bool = False) -> Result:
+    """Check the inputs, lay out the build tree, build with W=1 and copy the module out.
+
+    A warning fails the build unless `allow_warnings` (the kernel matrix counts them instead).
+    """
     meta = read_meta(ROOT / "META")
     release = kernel_release(request.ksrc)
     if request.nsrc is None:
@@ -192,7 +214,7 @@ def build(request: Request) -> Result:
             f"but multistack {meta.version} supports NETMAP_API {meta.netmap_api} only"
         )
     if request.nsrc == DOUBLE.resolve() and request.nbuild is None:
-        nbuild = build_double(request.ksrc, release)
+        nbuild = build_double(request.ksrc, release, request.chroot)
     else:
         nbuild = netmap_build_dir(request.nsrc, request.nbuild)
 
@@ -210,21 +232,23 @@ def build(request: Request) -> Result:
         [
             "-C",
             str(module_dir),
-            f"KSRC={request.ksrc}",
+            f"KSRC={_ksrc_for_make(request.ksrc, request.chroot)}",
             f"NSRC={request.nsrc}",
             f"NBUILD={nbuild}",
             "W=1",
             "-j2",
-        ]
+        ],
+        request.chroot,
+        [request.nsrc, nbuild],
     )
-    warnings = [line for line in output.splitlines() if "warning:" in line]
-    if warnings:
+    warnings = warning_lines(output)
+    if warnings and not allow_warnings:
         raise BuildError(f"multistack.ko built with {len(warnings)} warnings (W=1):\n{output}")
     out_dir = request.out or ROOT / "out" / "linux" / release
     out_dir.mkdir(parents=True, exist_ok=True)
     module = out_dir / "multistack.ko"
     shutil.copy2(module_dir / "multistack.ko", module)
-    return Result(module=module, release=release, log=output, tree=tree)
+    return Result(module=module, release=release, log=output, tree=tree, warnings=tuple(warnings))
 
 
 def _supported_note(release: str) -> str | None:
