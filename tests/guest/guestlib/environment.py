@@ -6,6 +6,8 @@ against the netmap test double in CI and against a real netmap build:
     MS_GUEST_KREL   kernel release to boot (default: the one the modules under test were
                     built for, from their vermagic; else the kernel buildsys.kernels picks
                     among those with an image and modules)
+    MS_GUEST_ROOT   a chroot (buildsys.chroots) whose kernel image and modules are booted, for
+                    kernels the host does not run; default / (the host's own)
     MULTISTACK_KO   default out/linux/<release>/multistack.ko
     NSRC, NBUILD    a netmap source tree and its build directory (NBUILD defaults to NSRC/LINUX)
     NETMAP_KO       default NBUILD/netmap.ko when NSRC or NBUILD is set, else the test double
@@ -25,8 +27,8 @@ BUILD_DIR = REPO / "build" / "guest"
 GUEST_DIR = REPO / "tests" / "guest"
 
 
-def _bootable(release: str) -> bool:
-    kernel = kernels.find(release)
+def _bootable(release: str, root: Path) -> bool:
+    kernel = kernels.find(release, root)
     return kernel is not None and kernel.image is not None and kernel.modules is not None
 
 
@@ -43,7 +45,7 @@ def module_release(ko: Path) -> str | None:
     return data[start + len(b"vermagic=") : end].decode(errors="replace").split(" ")[0] or None
 
 
-def _pick_release(nbuild: Path | None) -> str | None:
+def _pick_release(nbuild: Path | None, root: Path) -> str | None:
     """The release the modules under test were built for, else the newest bootable one."""
     candidates = [os.environ.get("MULTISTACK_KO"), os.environ.get("NETMAP_KO")]
     if nbuild is not None:
@@ -54,9 +56,9 @@ def _pick_release(nbuild: Path | None) -> str | None:
     )
     for ko in filter(None, candidates):
         release = module_release(Path(ko))
-        if release is not None and _bootable(release):
+        if release is not None and _bootable(release, root):
             return release
-    kernel = kernels.default_kernel(need_image=True, need_modules=True)
+    kernel = kernels.default_kernel(need_image=True, need_modules=True, root=root)
     return kernel.release if kernel else None
 
 
@@ -91,6 +93,7 @@ class GuestEnv:
     qemu: Path | None
     release: str | None
     netmap: NetmapBuild | None
+    root: Path = Path("/")  # where the kernel's image and modules are installed
 
     @classmethod
     def from_environ(cls) -> GuestEnv:
@@ -102,12 +105,16 @@ class GuestEnv:
             src = Path(nsrc) if nsrc else Path(nbuild or "").parent
             build = Path(nbuild) if nbuild else src / "LINUX"
             netmap = NetmapBuild(src=src, build=build)
-        release = os.environ.get("MS_GUEST_KREL") or _pick_release(netmap.build if netmap else None)
-        return cls(qemu=Path(qemu) if qemu else None, release=release, netmap=netmap)
+        root = Path(os.environ.get("MS_GUEST_ROOT") or "/")
+        release = os.environ.get("MS_GUEST_KREL") or _pick_release(
+            netmap.build if netmap else None, root
+        )
+        return cls(qemu=Path(qemu) if qemu else None, release=release, netmap=netmap, root=root)
 
     @property
     def kernel(self) -> kernels.Kernel:
-        return kernels.find(str(self.release)) or kernels.Kernel(str(self.release), None, None)
+        found = kernels.find(str(self.release), self.root)
+        return found or kernels.Kernel(str(self.release), None, None)
 
     @property
     def kernel_image(self) -> Path | None:
@@ -122,7 +129,7 @@ class GuestEnv:
         if self.qemu is None:
             return "qemu-system-x86_64 is not installed"
         if self.release is None:
-            return "no installed kernel has both an image and modules (linux-image-amd64)"
+            return f"no kernel under {self.root} has both an image and modules (linux-image-amd64)"
         if self.kernel_image is None:
             return f"kernel {self.release} has no image installed (linux-image-{self.release})"
         if self.modules_dir is None:
