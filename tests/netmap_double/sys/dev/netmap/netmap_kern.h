@@ -29,7 +29,7 @@ struct netmap_kring {
 	uint32_t users; /* registrations that selected this ring */
 	uint32_t ring_id;
 	enum txrx tx;
-	char name[64];
+	char name[NETMAP_REQ_IFNAMSIZ + 4]; /* "<port> TX0": never truncated */
 	struct netmap_adapter *na;
 };
 
