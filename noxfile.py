@@ -73,6 +73,14 @@ def bench(session: nox.Session) -> None:
     bench_mod.run(session, session.posargs)
 
 
+@session(name="man", default=False)
+def man(session: nox.Session) -> None:
+    """Regenerate docs/multistack.1 from the argparse definitions of the `multistack` command."""
+    from buildsys import manpage
+
+    manpage.run(session)
+
+
 @session(name="fuzz", default=False, tags=["slow"])
 def fuzz(session: nox.Session) -> None:
     """Fuzz the parser and decisions with libFuzzer; `-- -runs=N` is passed through."""

@@ -107,7 +107,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="count",
         type=_positive,
         metavar="N",
-        help="stop after N shown packets",
+        help="stop after N selected packets (all packets when nothing is selected)",
     )
     parser.add_argument(
         "--verdict",
@@ -121,12 +121,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PORTNAME",
-        help="show only packets the core sends to this port of the registrations (repeatable)",
+        help="show only packets the core sends to this port of the registrations",
     )
     parser.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object per shown packet on standard output",
+        help="one JSON object per selected packet on standard output (index, time, length, "
+        "direction, verdict, port, destination, reason, proto, src, dst, sport, dport)",
     )
     parser.add_argument(
         "-q",

@@ -20,14 +20,22 @@ def build_parser() -> argparse.ArgumentParser:
         "classify",
         help="classify the packets of a capture with the MultiStack core",
         description="Classify every packet of a pcap/pcapng capture as the kernel module would, "
-        "given registrations. Packets are numbered from 1, as in Wireshark.",
+        "given registrations. libpcap reads the capture and the MultiStack core decides, in "
+        "batches, in C. Each selected packet is one line on standard output, as tcpdump "
+        "writes them: its number (from 1, as Wireshark counts), the local time of day, the "
+        "protocol, source > destination (ports after a dot), then the verdict (port, host, "
+        "all, nic, drop), the destination port for a port verdict, and the reason. A summary "
+        "(packets read, classified, selected; packets per verdict and reason) follows on "
+        "standard error.",
     )
     classify.add_arguments(classify_parser)
     classify_parser.set_defaults(run=classify.main)
     status_parser = commands.add_parser(
         "status",
         help="show the loaded module's registrations and counters",
-        description="Show the registrations and non-zero counters of the loaded module.",
+        description="Show the registrations and non-zero counters of the loaded module, read "
+        "from /proc/net/multistack (Linux) or the sysctl net.multistack.status (FreeBSD), as "
+        "tables.",
     )
     status.add_arguments(status_parser)
     status_parser.set_defaults(run=status.main)
