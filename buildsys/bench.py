@@ -15,7 +15,7 @@ from typing import Any
 
 import nox
 
-from buildsys import commands, userspace
+from buildsys import bench_classify, commands, userspace
 
 Case = dict[str, Any]
 
@@ -81,6 +81,12 @@ def run(session: nox.Session, posargs: list[str]) -> None:
     parser.add_argument("--rounds", default="5", help="interleaved rounds; medians are reported")
     parser.add_argument("--sizes", default="1,1000,65536,1000000", help="table sizes")
     parser.add_argument("--only", help="one case (ingress_ipv4_hit, ...)")
+    parser.add_argument(
+        "--classify-packets",
+        type=int,
+        default=bench_classify.PACKETS,
+        help="packets of the capture `multistack classify` is timed on (0: skip it)",
+    )
     args = parser.parse_args(posargs)
 
     builddir = userspace.build(session, "user")
@@ -95,6 +101,14 @@ def run(session: nox.Session, posargs: list[str]) -> None:
     rates = [c for c in lines if c["case"] == "bind_unbind"]
     _log_results(session, results, memory)
     targets = evaluate_targets(results, memory)
+    classify = bench_classify.run(args.classify_packets) if args.classify_packets > 0 else None
+    if classify is not None:
+        for mode, figures in classify["modes"].items():
+            session.log(
+                f"classify {mode:<10} {figures['packets_per_second_cpu'] or 0:>12,.0f} packets/s "
+                f"(CPU), {figures['packets_per_second_wall']:>12,.0f} (wall)"
+            )
+        targets += classify["targets"]
     for t in targets:
         session.log(f"goal {t['target']}: {t['value']:.2f} ({'met' if t['met'] else 'NOT met'})")
     if args.json:
@@ -108,6 +122,7 @@ def run(session: nox.Session, posargs: list[str]) -> None:
             "results": results,
             "memory": memory,
             "bind_unbind": rates,
+            "classify": classify,
             "targets": targets,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
