@@ -129,9 +129,11 @@ static struct ms_entry *entry_new(struct ms_core *core, const struct ms_key *key
 
 	if (!e)
 		return e;
-	e->key = *key;
+	e->addr[0] = key->w[0];
+	e->addr[1] = key->w[1];
+	e->meta = (uint32_t) key->w[2];
+	e->kind = (uint8_t) kind;
 	e->owner = owner;
-	e->kind = kind;
 	core->bytes += sizeof(*e);
 	return e;
 }
@@ -241,9 +243,10 @@ enum ms_status ms_bind(struct ms_core *core, const struct ms_tuple *tuple, uint1
 static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_tuple tuple;
+	struct ms_key key;
 	void *cookie = e->cookie;
-	bool wildcard = (e->key.w[0] | e->key.w[1]) == 0;
-	uint8_t family = (uint8_t) (e->key.w[2] >> 24);
+	bool wildcard = (e->addr[0] | e->addr[1]) == 0;
+	uint8_t family = ms_entry_family(e);
 
 	core->count--;
 	if (wildcard) {
@@ -251,7 +254,8 @@ static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
 			 core->wildcards[family == MS_FAMILY_INET6] - 1);
 	} else {
 		tuple.family = family;
-		ms_addr_from_key(tuple.addr, &e->key, family);
+		ms_entry_key(e, &key);
+		ms_addr_from_key(tuple.addr, &key, family);
 		claim_put(core, &tuple, e->owner);
 	}
 	entry_retire(core, e);
@@ -311,13 +315,15 @@ uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
 
 static void registration_of(const struct ms_entry *e, struct ms_registration *reg)
 {
-	uint8_t family = (uint8_t) (e->key.w[2] >> 24);
+	uint8_t family = ms_entry_family(e);
+	struct ms_key key;
 
+	ms_entry_key(e, &key);
 	__builtin_memset(reg, 0, sizeof(*reg));
 	reg->tuple.family = family;
-	reg->tuple.proto = (uint8_t) (e->key.w[2] >> 16);
-	reg->tuple.port = (uint16_t) e->key.w[2];
-	ms_addr_from_key(reg->tuple.addr, &e->key, family);
+	reg->tuple.proto = (uint8_t) (e->meta >> 16);
+	reg->tuple.port = (uint16_t) e->meta;
+	ms_addr_from_key(reg->tuple.addr, &key, family);
 	reg->owner = e->owner;
 	reg->packets = MS_LOAD(&e->packets);
 	reg->bytes = MS_LOAD(&e->bytes);

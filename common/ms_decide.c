@@ -25,12 +25,16 @@ static inline void count_hit(struct ms_entry *e, uint32_t len)
 	MS_STORE(&e->bytes, MS_LOAD(&e->bytes) + len);
 }
 
-/* Exact then wildcard; *wildcard says which matched. hash is the exact key's. */
-static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
-						    struct ms_key *key, uint64_t hash,
-						    bool *wildcard)
+/*
+ * Exact then wildcard; *wildcard says which matched, *owner whose it is (from
+ * the bucket, without waiting for the entry). hash is the exact key's.
+ */
+static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core,
+							  const struct ms_table *t,
+							  struct ms_key *key, uint64_t hash,
+							  bool *wildcard, uint16_t *owner)
 {
-	struct ms_entry *e = ms_table_find(t, key, hash);
+	struct ms_entry *e = ms_table_find_owner(t, key, hash, owner);
 	uint8_t family = (uint8_t) (key->w[2] >> 24);
 
 	*wildcard = false;
@@ -40,7 +44,16 @@ static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const 
 	key->w[0] = 0;
 	key->w[1] = 0;
 	*wildcard = true;
-	return ms_table_find(t, key, ms_hash(key, t->seed));
+	return ms_table_find_owner(t, key, ms_hash(key, t->seed), owner);
+}
+
+static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
+						    struct ms_key *key, uint64_t hash,
+						    bool *wildcard)
+{
+	uint16_t owner;
+
+	return find_tuple_owner(core, t, key, hash, wildcard, &owner);
 }
 
 static struct ms_entry *find_flow(struct ms_core *core, const struct ms_table *t,
@@ -79,13 +92,14 @@ static MS_ALWAYS_INLINE struct ms_decision ingress_to(struct ms_core *core,
 						      uint64_t hash, uint32_t len)
 {
 	bool wildcard;
-	struct ms_entry *e = find_tuple(core, t, key, hash, &wildcard);
+	uint16_t owner;
+	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &owner);
 
 	if (!e)
 		return decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0);
 	count_hit(e, len);
 	return decision(MS_VERDICT_PORT, wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT,
-			e->owner);
+			owner);
 }
 
 static struct ms_decision ingress_ports(struct ms_core *core, const struct ms_table *t,
@@ -269,11 +283,13 @@ static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core,
 						       uint32_t len, uint16_t owner)
 {
 	bool wildcard;
-	struct ms_entry *e = find_tuple(core, t, key, ms_hash(key, t->seed), &wildcard);
+	uint16_t holder;
+	struct ms_entry *e =
+	    find_tuple_owner(core, t, key, ms_hash(key, t->seed), &wildcard, &holder);
 
 	if (!e)
 		return decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
-	if (e->owner != owner)
+	if (holder != owner)
 		return decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0);
 	count_hit(e, len);
 	return decision(MS_VERDICT_NIC, wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, 0);
@@ -360,56 +376,89 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 	return ms_count_decision(core, MS_DIR_EGRESS, egress_from(core, t, &key, len, src_owner));
 }
 
-#define MS_BATCH 16u
-
 /*
- * Ingress over many frames, in groups: first every frame's key and hash
- * with its bucket prefetched, then the entries its tags point at
- * prefetched, then the decisions.  The cache misses of a group overlap
- * instead of following one another.  Frames off the fast path are decided
- * one by one, in order.
+ * Batches: frame i is decided while frame i + MS_AHEAD has its entry
+ * prefetched, frame i + 2 * MS_AHEAD its bucket, and frame i + 3 * MS_AHEAD
+ * its header.  The cache misses of a few dozen frames overlap instead of
+ * following one another.
  */
+#define MS_AHEAD 8u
+#define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */
+/* Below this many buckets (256 KiB) the table stays in cache and prefetching only costs. */
+#define MS_PIPELINE_MIN_BUCKETS 4096u
+
+/* Ingress over many frames; frames off the fast path are decided one by one, in order. */
 void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
 		      uint32_t n, struct ms_decision *out)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_key key[MS_BATCH];
-	uint64_t hash[MS_BATCH];
-	bool simple[MS_BATCH];
-	uint32_t base, i;
+	uint64_t hash[MS_RING], check[MS_RING]; /* check 0: not on the fast path */
+	struct ms_key key;
+	uint32_t i, f, j;
 
-	for (base = 0; base < n; base += MS_BATCH) {
-		uint32_t group = n - base < MS_BATCH ? n - base : MS_BATCH;
-		const uint8_t *const *f = frames + base;
-
-		for (i = 0; i < group; i++) {
-			simple[i] = ms_ipv4_simple(f[i], lens[base + i]);
-			if (!simple[i])
-				continue;
-			simple_ipv4_key(&key[i], f[i], 30, 36);
-			hash[i] = ms_hash(&key[i], t->seed);
-			ms_table_prefetch(t, hash[i]);
+	if (t->mask < MS_PIPELINE_MIN_BUCKETS) {
+		for (i = 0; i < n; i++)
+			out[i] = ms_ingress(core, frames[i], lens[i]);
+		return;
+	}
+	for (i = 0; i < n && i < 3 * MS_AHEAD; i++)
+		MS_PREFETCH(frames[i]);
+	for (i = 0; i < n + 2 * MS_AHEAD; i++) {
+		if (i < n) {
+			j = i % MS_RING;
+			if (i + 3 * MS_AHEAD < n)
+				MS_PREFETCH(frames[i + 3 * MS_AHEAD]);
+			check[j] = 0;
+			if (ms_ipv4_simple(frames[i], lens[i])) {
+				simple_ipv4_key(&key, frames[i], 30, 36);
+				hash[j] = ms_hash(&key, t->seed);
+				check[j] = ms_check_of(&key, hash[j]);
+				ms_table_prefetch(t, hash[j]);
+			}
 		}
-		for (i = 0; i < group; i++)
-			if (simple[i])
-				ms_table_prefetch_entry(t, hash[i]);
-		for (i = 0; i < group; i++)
-			out[base + i] = simple[i]
-					    ? ms_count_decision(core, MS_DIR_INGRESS,
-								ingress_to(core, t, &key[i],
-									   hash[i], lens[base + i]))
-					    : ingress_slow(core, f[i], lens[base + i]);
+		if (i >= MS_AHEAD && i - MS_AHEAD < n) {
+			j = (i - MS_AHEAD) % MS_RING;
+			if (check[j])
+				ms_table_prefetch_entry(t, hash[j], check[j]);
+		}
+		if (i >= 2 * MS_AHEAD) {
+			f = i - 2 * MS_AHEAD;
+			j = f % MS_RING;
+			if (check[j]) {
+				simple_ipv4_key(&key, frames[f], 30, 36);
+				out[f] =
+				    ms_count_decision(core, MS_DIR_INGRESS,
+						      ingress_to(core, t, &key, hash[j], lens[f]));
+			} else {
+				out[f] = ingress_slow(core, frames[f], lens[f]);
+			}
+		}
 	}
 }
 
-/* Egress has no bucket prefetch yet: the same decisions as ms_egress(), frame by frame. */
+/*
+ * Egress: the same decisions as ms_egress(), frame by frame, with the
+ * bucket of the frame MS_AHEAD further on prefetched meanwhile.
+ */
 void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
 		     uint32_t n, uint16_t src_owner, struct ms_decision *out)
 {
+	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 	uint32_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < 2 * MS_AHEAD; i++)
+		MS_PREFETCH(frames[i]);
+	for (i = 0; i < n; i++) {
+		if (i + MS_AHEAD < n && ms_ipv4_simple(frames[i + MS_AHEAD], lens[i + MS_AHEAD])) {
+			struct ms_key ahead;
+
+			simple_ipv4_key(&ahead, frames[i + MS_AHEAD], 26, 34);
+			ms_table_prefetch(t, ms_hash(&ahead, t->seed));
+		}
+		if (i + 2 * MS_AHEAD < n)
+			MS_PREFETCH(frames[i + 2 * MS_AHEAD]);
 		out[i] = ms_egress(core, frames[i], lens[i], src_owner);
+	}
 }
 
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)

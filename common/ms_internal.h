@@ -76,38 +76,79 @@ static inline bool ms_key_equal(const struct ms_key *a, const struct ms_key *b)
 	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2])) == 0;
 }
 
-/* One registration (or claim).  key, owner and the counters are what readers touch. */
+/*
+ * One registration (or claim): 64 bytes.  Readers touch only the counters
+ * (and, for IPv6, the key): the bucket slot already holds an IPv4 key and
+ * the owner.  The writer-only fields share their bytes with the deferred-free
+ * head, which is written only once the entry is unpublished and unlinked.
+ */
 struct ms_entry {
-	struct ms_key key;
+	uint64_t addr[2]; /* the key's w[0] and w[1] */
+	uint32_t meta;	  /* the key's w[2] below bit 32: port, protocol, family */
+	uint8_t kind;	  /* enum ms_entry_kind */
+	uint8_t unused;
 	uint16_t owner;
-	uint16_t kind;
-	uint32_t claims; /* MS_KIND_CLAIM: how many exact tuples back it (writers only) */
 	uint64_t packets;
 	uint64_t bytes;
-	void *cookie;
-	struct ms_entry *owner_next; /* this owner's list, writers only */
-	struct ms_entry *owner_prev;
-	struct ms_deferred deferred;
+	union {
+		struct {
+			union {
+				void *cookie;	 /* MS_KIND_TUPLE */
+				uint32_t claims; /* MS_KIND_CLAIM: how many exact tuples back it */
+			};
+			struct ms_entry *owner_next; /* this owner's list, writers only */
+			struct ms_entry *owner_prev;
+		};
+		struct ms_deferred deferred;
+	};
 };
 
-#define MS_BUCKET_SLOTS 7
+static inline void ms_entry_key(const struct ms_entry *e, struct ms_key *key)
+{
+	key->w[0] = e->addr[0];
+	key->w[1] = e->addr[1];
+	key->w[2] = (uint64_t) e->meta | (uint64_t) e->kind << 32;
+}
+
+static inline uint8_t ms_entry_family(const struct ms_entry *e)
+{
+	return (uint8_t) (e->meta >> 24);
+}
+
+#define MS_BUCKET_SLOTS 4
 
 /*
- * One cache line: seven 8-bit tags (and a zero byte) in one word, so one
- * comparison finds the candidate slots without touching their entries.
+ * A slot: a check word, enough to decide without the entry for IPv4 (see
+ * ms_check_of() in ms_table_read.h), and the entry.  0 in check is empty.
  */
-struct ms_bucket {
-	uint8_t tag[MS_BUCKET_SLOTS + 1];
-	struct ms_entry *slot[MS_BUCKET_SLOTS];
+struct ms_slot {
+	uint64_t check;
+	struct ms_entry *entry;
 };
 
+/* One cache line. */
+struct ms_bucket {
+	struct ms_slot slot[MS_BUCKET_SLOTS];
+} __attribute__((__aligned__(64)));
+
 struct ms_table {
-	uint32_t mask; /* buckets - 1, a power of two minus one */
-	uint32_t unused;
+	uint32_t mask;	/* buckets - 1, a power of two minus one */
+	uint32_t moves; /* bumped in the middle of every move between buckets (readers retry) */
 	uint64_t seed;
 	size_t bytes;
+	uint32_t used; /* occupied slots, tuples and claims alike (writers only) */
 	struct ms_deferred deferred;
 	struct ms_bucket bucket[];
+};
+
+/* How far a writer searches for a chain of moves that frees a slot (ms_table.c). */
+#define MS_TABLE_SEARCH_NODES 512u
+
+struct ms_search_node {
+	uint32_t bucket;
+	uint16_t parent; /* index of the node whose slot moves here; 0xffff at a root */
+	uint8_t slot;	 /* the parent's slot whose entry moves into this bucket */
+	uint8_t unused;
 };
 
 /* Recently seen first fragments, so later fragments follow them. */
@@ -182,6 +223,7 @@ struct ms_core {
 	struct ms_os_lock *lock;
 	void *stats; /* per-CPU struct ms_stats */
 	struct ms_entry *owner_head[MS_MAX_OWNERS];
+	struct ms_search_node search[MS_TABLE_SEARCH_NODES]; /* writers' scratch */
 	struct ms_frag_slot frag[MS_DIR__COUNT][MS_FRAG_SLOTS];
 };
 

@@ -1,21 +1,28 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The tuple table: a two-choice hash of one-cache-line buckets.  A key
- * lives in one of two buckets, so a lookup touches at most two bucket
- * lines and one entry whatever the table size, and needs no lock: writers
- * publish a slot's entry before its tag and clear the tag before the
- * entry, and readers always confirm the full key.  Growing copies into a
- * new bucket array (with its own hash seed, so a reader never pairs one
- * array with another's seed), publishes it, and frees the old one after a
- * grace period.
+ * The tuple table: open addressing over one-cache-line buckets of four
+ * slots, each key in one of two buckets (cuckoo hashing).  A lookup reads
+ * at most two bucket lines, and for IPv4 decides from them alone (the check
+ * word holds the whole key and the owner, ms_table_read.h).  Readers take
+ * no lock; writers are serialised by the core's lock and
+ *   - fill a slot's entry before its check word, and empty a slot by
+ *     clearing the check word only;
+ *   - make room by moving entries to their other bucket along a path found
+ *     breadth first, each move publishing the new place, bumping the table's
+ *     moves counter and only then clearing the old place, so that a reader
+ *     that missed during a move sees the counter change and looks again;
+ *   - grow by building a new bucket array (with its own seed), publishing
+ *     it, and freeing the old one after a grace period.
+ * Slots count tuples and claims alike: a table fuller than 90% grows, and
+ * an insertion only fails when memory does.
  */
 #include "ms_internal.h"
 #include "ms_table_read.h"
 
-#define MS_TABLE_MIN_BUCKETS 64u
-/* Grow past half full: with two choices of six slots, overflow stays rare. */
-#define MS_TABLE_MAX_LOAD_NUM 1u
-#define MS_TABLE_MAX_LOAD_DEN 2u
+#define MS_TABLE_MIN_BUCKETS 16u
+#define MS_TABLE_MAX_BUCKETS (1u << 25) /* 2 GiB of buckets */
+#define MS_TABLE_LOAD_PCT    90u
+#define MS_SEARCH_ROOT	     0xffffu
 
 struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed)
 {
@@ -40,111 +47,197 @@ static void table_free_deferred(struct ms_deferred *head)
 	ms_table_free_now(MS_CONTAINER_OF(head, struct ms_table, deferred));
 }
 
-static int bucket_free_slot(const struct ms_bucket *b)
+static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, uint64_t *check)
+{
+	struct ms_key key;
+	uint64_t hash;
+
+	ms_entry_key(e, &key);
+	hash = ms_hash(&key, t->seed);
+	*check = ms_check_of(&key, hash) | (uint64_t) e->owner << MS_CHECK_OWNER_BIT;
+	return hash;
+}
+
+static int free_slot(const struct ms_bucket *b)
 {
 	int i;
 
 	for (i = 0; i < MS_BUCKET_SLOTS; i++)
-		if (!b->slot[i])
+		if (!b->slot[i].check)
 			return i;
 	return -1;
 }
 
-static unsigned bucket_used(const struct ms_bucket *b)
+static void slot_fill(struct ms_slot *s, struct ms_entry *e, uint64_t check)
 {
-	unsigned i, used = 0;
-
-	for (i = 0; i < MS_BUCKET_SLOTS; i++)
-		used += b->slot[i] != (struct ms_entry *) 0;
-	return used;
+	MS_STORE(&s->entry, e);
+	MS_STORE_RELEASE(&s->check, check);
 }
 
-/* Places an entry in the emptier of its two buckets; false when both are full. */
-static bool table_place(struct ms_table *t, struct ms_entry *e)
+/* The bucket of e that is not `here`. */
+static uint32_t other_bucket(const struct ms_table *t, const struct ms_entry *e, uint32_t here)
 {
-	uint64_t hash = ms_hash(&e->key, t->seed);
-	struct ms_bucket *b1 = &t->bucket[first_bucket(t, hash)];
-	struct ms_bucket *b2 = &t->bucket[second_bucket(t, hash)];
-	struct ms_bucket *b = bucket_used(b2) < bucket_used(b1) ? b2 : b1;
-	int i = bucket_free_slot(b);
+	uint64_t check, hash = entry_hash(t, e, &check);
+	uint32_t first = ms_first_bucket(t, hash);
 
-	if (i < 0)
+	return first != here ? first : ms_second_bucket(t, hash);
+}
+
+static bool on_path(const struct ms_search_node *q, unsigned node, uint32_t bucket)
+{
+	for (;; node = q[node].parent) {
+		if (q[node].bucket == bucket)
+			return true;
+		if (q[node].parent == MS_SEARCH_ROOT)
+			return false;
+	}
+}
+
+/*
+ * Breadth first from the two buckets of a new key: the first bucket with a
+ * free slot that a chain of moves (each entry to its other bucket) reaches.
+ * Returns its node in core->search, or -1.  Nothing is changed.
+ */
+static int search_room(struct ms_core *core, const struct ms_table *t, uint32_t b1, uint32_t b2)
+{
+	struct ms_search_node *q = core->search;
+	unsigned head, tail = 2, s;
+
+	q[0].bucket = b1;
+	q[1].bucket = b2;
+	q[0].parent = q[1].parent = MS_SEARCH_ROOT;
+	for (head = 0; head < tail; head++) {
+		const struct ms_bucket *b = &t->bucket[q[head].bucket];
+
+		if (free_slot(b) >= 0)
+			return (int) head;
+		for (s = 0; s < MS_BUCKET_SLOTS && tail < MS_TABLE_SEARCH_NODES; s++) {
+			uint32_t next = other_bucket(t, b->slot[s].entry, q[head].bucket);
+
+			if (on_path(q, head, next))
+				continue;
+			q[tail].bucket = next;
+			q[tail].parent = (uint16_t) head;
+			q[tail].slot = (uint8_t) s;
+			tail++;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Moves entries along the path to `node`, last move first, and returns the
+ * slot it frees in a root bucket.  Each move is visible at its new place
+ * before it leaves the old one, and bumps moves in between.
+ */
+static struct ms_slot *move_along(struct ms_core *core, struct ms_table *t, unsigned node)
+{
+	const struct ms_search_node *q = core->search;
+	int free = free_slot(&t->bucket[q[node].bucket]);
+
+	while (q[node].parent != MS_SEARCH_ROOT) {
+		struct ms_slot *to = &t->bucket[q[node].bucket].slot[free];
+		struct ms_slot *from = &t->bucket[q[q[node].parent].bucket].slot[q[node].slot];
+
+		slot_fill(to, from->entry, from->check);
+		MS_STORE_RELEASE(&t->moves, t->moves + 1);
+		MS_STORE_RELEASE(&from->check, 0);
+		free = q[node].slot;
+		node = q[node].parent;
+	}
+	return &t->bucket[q[node].bucket].slot[free];
+}
+
+/* Places an entry, in its first bucket when there is room; false when no room is found. */
+static bool table_place(struct ms_core *core, struct ms_table *t, struct ms_entry *e)
+{
+	uint64_t check, hash = entry_hash(t, e, &check);
+	uint32_t b1 = ms_first_bucket(t, hash), b2 = ms_second_bucket(t, hash);
+	struct ms_slot *s;
+	int i, node;
+
+	if ((i = free_slot(&t->bucket[b1])) >= 0)
+		s = &t->bucket[b1].slot[i];
+	else if ((i = free_slot(&t->bucket[b2])) >= 0)
+		s = &t->bucket[b2].slot[i];
+	else if ((node = search_room(core, t, b1, b2)) >= 0)
+		s = move_along(core, t, (unsigned) node);
+	else
 		return false;
-	MS_STORE_RELEASE(&b->slot[i], e);
-	MS_STORE_RELEASE(&b->tag[i], hash_tag(hash));
+	slot_fill(s, e, check);
+	t->used++;
 	return true;
 }
 
-/* Rebuilds the table at a new size (and seed) and publishes it. */
+/* Rebuilds the table with at least `buckets` buckets and a new seed, and publishes it. */
 static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 {
 	struct ms_table *old = core->table, *t;
-	uint64_t seed = old->seed;
-	unsigned attempt;
+	uint32_t i;
+	unsigned s;
 
-	for (attempt = 0; attempt < 4; attempt++) {
-		uint32_t i;
-		unsigned s;
+	for (;;) {
 		bool ok = true;
 
-		t = ms_table_alloc(buckets, seed);
+		t = ms_table_alloc(buckets, ms_os_random_u64());
 		if (!t)
 			return MS_ERR_NOMEM;
 		for (i = 0; ok && i <= old->mask; i++)
 			for (s = 0; ok && s < MS_BUCKET_SLOTS; s++)
-				if (old->bucket[i].slot[s])
-					ok = table_place(t, old->bucket[i].slot[s]);
-		if (ok) {
-			/* Readers that already hold the old array keep it until a grace period. */
-			core->bytes += t->bytes;
-			core->bytes -= old->bytes;
-			MS_STORE_RELEASE(&core->table, t);
-			ms_os_defer_free(&old->deferred, table_free_deferred);
-			return MS_OK;
-		}
+				if (old->bucket[i].slot[s].check)
+					ok = table_place(core, t, old->bucket[i].slot[s].entry);
+		if (ok)
+			break;
 		ms_table_free_now(t);
-		seed = ms_os_random_u64(); /* an unlucky seed: try another, then a bigger table */
-		if (attempt >= 1)
-			buckets *= 2;
+		if (buckets >= MS_TABLE_MAX_BUCKETS)
+			return MS_ERR_NOMEM;
+		buckets *= 2; /* no room even with a fresh seed: the table was too small */
 	}
-	return MS_ERR_NOMEM;
+	/* Readers that already hold the old array keep it until a grace period. */
+	core->bytes += t->bytes;
+	core->bytes -= old->bytes;
+	MS_STORE_RELEASE(&core->table, t);
+	ms_os_defer_free(&old->deferred, table_free_deferred);
+	return MS_OK;
 }
 
 enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_table *t = core->table;
-	uint64_t entries = (uint64_t) core->count + 1;
-	uint64_t slots = ((uint64_t) t->mask + 1) * MS_BUCKET_SLOTS;
+	uint64_t buckets = (uint64_t) t->mask + 1;
 	enum ms_status st;
 
-	if (entries * MS_TABLE_MAX_LOAD_DEN > slots * MS_TABLE_MAX_LOAD_NUM) {
-		if ((uint64_t) t->mask + 1 >= (1ull << 31) / sizeof(struct ms_bucket))
-			return MS_ERR_NOMEM;
-		st = table_rebuild(core, (t->mask + 1) * 2);
+	if (((uint64_t) t->used + 1) * 100 > buckets * MS_BUCKET_SLOTS * MS_TABLE_LOAD_PCT &&
+	    buckets < MS_TABLE_MAX_BUCKETS) {
+		st = table_rebuild(core, (uint32_t) buckets * 2);
 		if (st != MS_OK)
 			return st;
 	}
-	if (table_place(core->table, e))
+	if (table_place(core, core->table, e))
 		return MS_OK;
-	st = table_rebuild(core, core->table->mask + 1);
+	/* Rare: no chain of moves found.  A new seed, and more room if there is any. */
+	buckets = (uint64_t) core->table->mask + 1;
+	st = table_rebuild(core,
+			   (uint32_t) (buckets < MS_TABLE_MAX_BUCKETS ? buckets * 2 : buckets));
 	if (st != MS_OK)
 		return st;
-	return table_place(core->table, e) ? MS_OK : MS_ERR_NOMEM;
+	return table_place(core, core->table, e) ? MS_OK : MS_ERR_NOMEM;
 }
 
 void ms_table_remove(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_table *t = core->table;
-	uint64_t hash = ms_hash(&e->key, t->seed);
-	struct ms_bucket *b[2] = { &t->bucket[first_bucket(t, hash)],
-				   &t->bucket[second_bucket(t, hash)] };
+	uint64_t check, hash = entry_hash(t, e, &check);
+	struct ms_bucket *b[2] = { &t->bucket[ms_first_bucket(t, hash)],
+				   &t->bucket[ms_second_bucket(t, hash)] };
 	unsigned i, s;
 
+	/* The entry pointer stays: a reader that matched the old check word may still load it. */
 	for (i = 0; i < 2; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
-			if (b[i]->slot[s] == e) {
-				MS_STORE_RELEASE(&b[i]->tag[s], 0);
-				MS_STORE_RELEASE(&b[i]->slot[s], (struct ms_entry *) 0);
+			if (b[i]->slot[s].check && b[i]->slot[s].entry == e) {
+				MS_STORE_RELEASE(&b[i]->slot[s].check, 0);
+				t->used--;
 				return;
 			}
 }

@@ -1,16 +1,36 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The read side of the tuple table, inline because it is the per-frame
- * cost: a hash, at most two bucket lines, one entry.
+ * cost: a hash, one bucket line (two at most), and for IPv6 one entry.
+ *
+ * A slot's check word answers most lookups from the bucket line alone:
+ *   bits  0..51  an IPv4 key itself (address, port, a 3-bit protocol class,
+ *                kind), or for other keys 52 bits of the key's hash;
+ *   bit  52      set when bits 0..51 are the key itself (exact);
+ *   bit  53      set in every occupied slot;
+ *   bits 56..63  the owner.
+ * An IPv4 match is therefore a hit without reading the entry; any other
+ * match is confirmed against the entry's full key.
  */
 #ifndef MULTISTACK_MS_TABLE_READ_H
 #define MULTISTACK_MS_TABLE_READ_H
 
 #include "ms_internal.h"
 
+_Static_assert(MS_MAX_OWNERS <= 256, "owners must fit the check word's top byte");
+_Static_assert(sizeof(struct ms_bucket) == 64, "a bucket is one cache line");
+
+#define MS_CHECK_EXACT	   (1ull << 52)
+#define MS_CHECK_USED	   (1ull << 53)
+#define MS_CHECK_KEY_MASK  ((1ull << 56) - 1)
+#define MS_CHECK_OWNER_BIT 56
+
+/*
+ * All 128 address bits, the port, protocol, family and kind go through three
+ * independent products (the multiplies overlap), then one mixing round.
+ */
 static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
 {
-	/* Three independent products, so the multiplies overlap; then one mix. */
 	uint64_t h = ((key->w[0] ^ seed) * 0x9e3779b97f4a7c15ull) ^
 		     ((key->w[1] + seed) * 0xc2b2ae3d27d4eb4full) ^
 		     ((key->w[2] ^ (seed >> 23)) * 0x165667b19e3779f9ull);
@@ -20,80 +40,134 @@ static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-static inline uint8_t hash_tag(uint64_t hash)
-{
-	uint8_t tag = (uint8_t) (hash >> 56);
+/*
+ * The protocols a key can hold (0 for claims, TCP, UDP, DCCP, SCTP,
+ * UDP-Lite) in three bits: (p ^ p >> 3) & 7 tells them apart, and the byte
+ * of this constant at that index says which protocol owns it; anything
+ * else is class 7, which no stored key has.
+ */
+#define MS_PROTO_CLASS_OWNERS 0xff06218411ff8800ull
 
-	return tag ? tag : 1; /* 0 marks an empty slot */
+static inline uint64_t ms_proto_class(uint8_t proto)
+{
+	unsigned c = (proto ^ (proto >> 3)) & 7u;
+
+	return (uint8_t) (MS_PROTO_CLASS_OWNERS >> (c * 8)) == proto ? c : 7u;
 }
 
-static inline uint32_t first_bucket(const struct ms_table *t, uint64_t hash)
+/* The check word a slot holding this key has, owner bits aside. */
+static MS_ALWAYS_INLINE uint64_t ms_check_of(const struct ms_key *key, uint64_t hash)
+{
+	if ((uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET)
+		return (key->w[0] & 0xffffffffull) | (key->w[2] & 0xffffull) << 32 |
+		       ms_proto_class((uint8_t) (key->w[2] >> 16)) << 48 |
+		       ((key->w[2] >> 32) & 1u) << 51 | MS_CHECK_EXACT | MS_CHECK_USED;
+	return (hash >> 12 & (MS_CHECK_EXACT - 1)) | MS_CHECK_USED;
+}
+
+static inline uint32_t ms_first_bucket(const struct ms_table *t, uint64_t hash)
 {
 	return (uint32_t) hash & t->mask;
 }
 
-static inline uint32_t second_bucket(const struct ms_table *t, uint64_t hash)
+/* Never the first bucket: a key always has two places to be. */
+static inline uint32_t ms_second_bucket(const struct ms_table *t, uint64_t hash)
 {
-	uint32_t b = (uint32_t) (hash >> 24) & t->mask;
+	uint32_t b = (uint32_t) (hash >> 32) & t->mask;
 
-	return b != first_bucket(t, hash) ? b : (first_bucket(t, hash) ^ 1) & t->mask;
+	return b != ms_first_bucket(t, hash) ? b : (b ^ 1u) & t->mask;
 }
 
 static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash)
 {
-	MS_PREFETCH(&table->bucket[first_bucket(table, hash)]);
+	MS_PREFETCH(&table->bucket[ms_first_bucket(table, hash)]);
+}
+
+static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_key *key)
+{
+	return ((e->addr[0] ^ key->w[0]) | (e->addr[1] ^ key->w[1]) |
+		((e->meta | (uint64_t) e->kind << 32) ^ key->w[2])) == 0;
 }
 
 /*
- * Bit 7 of each byte of the result is set where a tag equals `tag` (and
- * possibly above such a byte, through the borrow: a false hit, which the
- * full key comparison rejects).  The eighth byte holds no slot and is
- * masked out.  Seven comparisons without a loop.
+ * The index of the bucket's slot that matches the key, or -1; *found is the
+ * check word that matched.  A slot may change under a reader: writers fill
+ * entry before check (release) and empty a slot by clearing check alone, so
+ * a matching check always comes with an entry that is valid memory until
+ * the read-side section ends (at worst one placed just now: its counters
+ * then take the frame).
  */
-static inline uint64_t tag_matches(uint64_t tags, uint8_t tag)
+static MS_ALWAYS_INLINE int ms_bucket_match(const struct ms_bucket *b, const struct ms_key *key,
+					    uint64_t check, uint64_t *found)
 {
-	uint64_t x = tags ^ (0x0101010101010101ull * tag);
+	unsigned i;
 
-	return (x - 0x0101010101010101ull) & ~x & 0x0080808080808080ull;
-}
+	for (i = 0; i < MS_BUCKET_SLOTS; i++) {
+		uint64_t c = MS_LOAD_ACQUIRE(&b->slot[i].check);
 
-/* Once the bucket is near: the entry its first matching tag names. */
-static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash)
-{
-	const struct ms_bucket *b = &table->bucket[first_bucket(table, hash)];
-	uint64_t tags, hits;
-
-	__builtin_memcpy(&tags, b->tag, 8);
-	hits = tag_matches(tags, hash_tag(hash));
-	if (hits)
-		MS_PREFETCH(MS_LOAD(&b->slot[__builtin_ctzll(hits) / 8]));
-}
-
-static MS_ALWAYS_INLINE struct ms_entry *bucket_find(const struct ms_bucket *b,
-						     const struct ms_key *key, uint8_t tag)
-{
-	uint64_t tags, hits;
-
-	/* The tag word races with writers' byte stores: a torn read only yields a
-	 * false hit or a miss during a concurrent change, and every hit is
-	 * confirmed against the entry's full key. */
-	__builtin_memcpy(&tags, b->tag, 8);
-	for (hits = tag_matches(tags, tag); hits; hits &= hits - 1) {
-		struct ms_entry *e = MS_LOAD_ACQUIRE(&b->slot[__builtin_ctzll(hits) / 8]);
-
-		if (e && ms_key_equal(&e->key, key))
-			return e;
+		if (((c ^ check) & MS_CHECK_KEY_MASK) == 0 &&
+		    ((check & MS_CHECK_EXACT) ||
+		     ms_entry_has_key(MS_LOAD(&b->slot[i].entry), key))) {
+			*found = c;
+			return (int) i;
+		}
 	}
-	return (struct ms_entry *) 0;
+	return -1;
+}
+
+/*
+ * Once the first bucket is near: the entry of the slot whose check word is
+ * `check` (an exact one: IPv4), for its counters.
+ */
+static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash,
+					   uint64_t check)
+{
+	const struct ms_bucket *b = &table->bucket[ms_first_bucket(table, hash)];
+	unsigned i;
+
+	for (i = 0; i < MS_BUCKET_SLOTS; i++)
+		if (((MS_LOAD(&b->slot[i].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
+			__builtin_prefetch(MS_LOAD(&b->slot[i].entry), 1);
+}
+
+/*
+ * The entry for a key and its owner, or NULL.  A miss is only believed if no
+ * writer moved a slot between buckets meanwhile: a move publishes the new
+ * place, bumps moves, then clears the old place.
+ */
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(const struct ms_table *t,
+							     const struct ms_key *key,
+							     uint64_t hash, uint16_t *owner)
+{
+	uint64_t check = ms_check_of(key, hash), found = 0;
+	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
+	const struct ms_bucket *b;
+	int i;
+
+	for (;;) {
+		b = &t->bucket[ms_first_bucket(t, hash)];
+		i = ms_bucket_match(b, key, check, &found);
+		if (i < 0) {
+			b = &t->bucket[ms_second_bucket(t, hash)];
+			i = ms_bucket_match(b, key, check, &found);
+		}
+		if (MS_LIKELY(i >= 0)) {
+			*owner = (uint16_t) (found >> MS_CHECK_OWNER_BIT);
+			return MS_LOAD(&b->slot[i].entry);
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (MS_LIKELY(MS_LOAD(&t->moves) == moves))
+			return (struct ms_entry *) 0;
+		moves = MS_LOAD_ACQUIRE(&t->moves);
+	}
 }
 
 static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(const struct ms_table *t,
 						       const struct ms_key *key, uint64_t hash)
 {
-	uint8_t tag = hash_tag(hash);
-	struct ms_entry *e = bucket_find(&t->bucket[first_bucket(t, hash)], key, tag);
+	uint16_t owner;
 
-	return e ? e : bucket_find(&t->bucket[second_bucket(t, hash)], key, tag);
+	return ms_table_find_owner(t, key, hash, &owner);
 }
 
 #endif /* MULTISTACK_MS_TABLE_READ_H */
