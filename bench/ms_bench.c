@@ -26,7 +26,7 @@
 #include "multistack/ms_os.h"
 #include "multistack/ms_user.h"
 
-#define BATCH	    32u
+#define BATCH	    256u  /* VALE forwards up to 1,024 frames at a time (NM_BDG_BATCH) */
 #define CHUNK	    1024u /* frames between two looks at the clock */
 #define MIN_POOL    1024u
 #define FRAME_BYTES 128u
