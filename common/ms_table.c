@@ -3,7 +3,9 @@
  * The tuple table: open addressing over one-cache-line buckets of four
  * slots, each key in one of two buckets (cuckoo hashing).  A lookup reads
  * at most two bucket lines, and for IPv4 decides from them alone (the check
- * word holds the whole key and the owner, ms_table_read.h).  Readers take
+ * word holds the whole key and the owner, ms_table_read.h).  A key's second
+ * bucket derives from its first and its check word, so making room reads
+ * bucket lines only.  Readers take
  * no lock; writers are serialised by the core's lock and
  *   - fill a slot's entry before its check word, and empty a slot by
  *     clearing the check word only;
@@ -74,15 +76,6 @@ static void slot_fill(struct ms_slot *s, struct ms_entry *e, uint64_t check)
 	MS_STORE_RELEASE(&s->check, check);
 }
 
-/* The bucket of e that is not `here`. */
-static uint32_t other_bucket(const struct ms_table *t, const struct ms_entry *e, uint32_t here)
-{
-	uint64_t check, hash = entry_hash(t, e, &check);
-	uint32_t first = ms_first_bucket(t, hash);
-
-	return first != here ? first : ms_second_bucket(t, hash);
-}
-
 static bool on_path(const struct ms_search_node *q, unsigned node, uint32_t bucket)
 {
 	for (;; node = q[node].parent) {
@@ -112,7 +105,7 @@ static int search_room(struct ms_core *core, const struct ms_table *t, uint32_t 
 		if (free_slot(b) >= 0)
 			return (int) head;
 		for (s = 0; s < MS_BUCKET_SLOTS && tail < MS_TABLE_SEARCH_NODES; s++) {
-			uint32_t next = other_bucket(t, b->slot[s].entry, q[head].bucket);
+			uint32_t next = ms_other_bucket(t, q[head].bucket, b->slot[s].check);
 
 			if (on_path(q, head, next))
 				continue;
@@ -152,7 +145,7 @@ static struct ms_slot *move_along(struct ms_core *core, struct ms_table *t, unsi
 static bool table_place(struct ms_core *core, struct ms_table *t, struct ms_entry *e)
 {
 	uint64_t check, hash = entry_hash(t, e, &check);
-	uint32_t b1 = ms_first_bucket(t, hash), b2 = ms_second_bucket(t, hash);
+	uint32_t b1 = ms_first_bucket(t, hash), b2 = ms_other_bucket(t, b1, check);
 	struct ms_slot *s;
 	int i, node;
 
@@ -228,8 +221,8 @@ void ms_table_remove(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_table *t = core->table;
 	uint64_t check, hash = entry_hash(t, e, &check);
-	struct ms_bucket *b[2] = { &t->bucket[ms_first_bucket(t, hash)],
-				   &t->bucket[ms_second_bucket(t, hash)] };
+	uint32_t b1 = ms_first_bucket(t, hash);
+	struct ms_bucket *b[2] = { &t->bucket[b1], &t->bucket[ms_other_bucket(t, b1, check)] };
 	unsigned i, s;
 
 	/* The entry pointer stays: a reader that matched the old check word may still load it. */

@@ -70,12 +70,16 @@ static inline uint32_t ms_first_bucket(const struct ms_table *t, uint64_t hash)
 	return (uint32_t) hash & t->mask;
 }
 
-/* Never the first bucket: a key always has two places to be. */
-static inline uint32_t ms_second_bucket(const struct ms_table *t, uint64_t hash)
+/*
+ * The other bucket of a key is its bucket XOR a mix of its check word: a
+ * writer finds it from the slot alone, never reading the entry.  The mix is
+ * odd, so it is never the same bucket.
+ */
+static inline uint32_t ms_other_bucket(const struct ms_table *t, uint32_t bucket, uint64_t check)
 {
-	uint32_t b = (uint32_t) (hash >> 32) & t->mask;
+	uint64_t x = ((check & MS_CHECK_KEY_MASK) ^ t->seed) * 0x9e3779b97f4a7c15ull;
 
-	return b != ms_first_bucket(t, hash) ? b : (b ^ 1u) & t->mask;
+	return bucket ^ (((uint32_t) (x >> 32) | 1u) & t->mask);
 }
 
 static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash)
@@ -148,7 +152,7 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(const struct ms_tab
 		b = &t->bucket[ms_first_bucket(t, hash)];
 		i = ms_bucket_match(b, key, check, &found);
 		if (i < 0) {
-			b = &t->bucket[ms_second_bucket(t, hash)];
+			b = &t->bucket[ms_other_bucket(t, ms_first_bucket(t, hash), check)];
 			i = ms_bucket_match(b, key, check, &found);
 		}
 		if (MS_LIKELY(i >= 0)) {
