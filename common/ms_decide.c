@@ -27,7 +27,8 @@ static inline void count_hit(struct ms_entry *e, uint32_t len)
 
 /*
  * Exact then wildcard; *wildcard says which matched, *owner whose it is (from
- * the bucket, without waiting for the entry). hash is the exact key's.
+ * the bucket, without waiting for the entry), and the entry is one to count
+ * the frame on.  hash is the exact key's.
  */
 static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core,
 							  const struct ms_table *t,
@@ -47,13 +48,22 @@ static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core,
 	return ms_table_find_owner(t, key, ms_hash(key, t->seed), owner);
 }
 
+/* Exact then wildcard, as find_tuple_owner(), but the entry is the matched key's own. */
 static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
 						    struct ms_key *key, uint64_t hash,
 						    bool *wildcard)
 {
-	uint16_t owner;
+	struct ms_entry *e = ms_table_find(t, key, hash);
+	uint8_t family = (uint8_t) (key->w[2] >> 24);
 
-	return find_tuple_owner(core, t, key, hash, wildcard, &owner);
+	*wildcard = false;
+	if (e || !MS_LOAD(&core->wildcards[family == MS_FAMILY_INET6])) {
+		return e;
+	}
+	key->w[0] = 0;
+	key->w[1] = 0;
+	*wildcard = true;
+	return ms_table_find(t, key, ms_hash(key, t->seed));
 }
 
 static struct ms_entry *find_flow(struct ms_core *core, const struct ms_table *t,

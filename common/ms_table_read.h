@@ -94,29 +94,36 @@ static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_ke
 }
 
 /*
- * The index of the bucket's slot that matches the key, or -1; *found is the
- * check word that matched.  A slot may change under a reader: writers fill
- * entry before check (release) and empty a slot by clearing check alone, so
- * a matching check always comes with an entry that is valid memory until
- * the read-side section ends (at worst one placed just now: its counters
- * then take the frame).
+ * Whether a slot of the bucket matches the key; *found is the check word
+ * that matched and *entry the slot's entry.  A slot may change under a
+ * reader: writers fill entry before check (release) and empty a slot by
+ * clearing check alone, so an entry loaded after a matching check is valid
+ * memory until the read-side section ends, but may already be another key's
+ * (the slot emptied and filled again in between).  With `confirm`, every
+ * match is checked against the entry's key; without it an IPv4 match is
+ * believed from the check word alone: its owner is right, and the entry is
+ * only good for counting.
  */
-static MS_ALWAYS_INLINE int ms_bucket_match(const struct ms_bucket *b, const struct ms_key *key,
-					    uint64_t check, uint64_t *found)
+static MS_ALWAYS_INLINE bool ms_bucket_match(const struct ms_bucket *b, const struct ms_key *key,
+					     uint64_t check, bool confirm, uint64_t *found,
+					     struct ms_entry **entry)
 {
 	unsigned i;
 
 	for (i = 0; i < MS_BUCKET_SLOTS; i++) {
 		uint64_t c = MS_LOAD_ACQUIRE(&b->slot[i].check);
+		struct ms_entry *e;
 
-		if (((c ^ check) & MS_CHECK_KEY_MASK) == 0 &&
-		    ((check & MS_CHECK_EXACT) ||
-		     ms_entry_has_key(MS_LOAD(&b->slot[i].entry), key))) {
+		if ((c ^ check) & MS_CHECK_KEY_MASK)
+			continue;
+		e = MS_LOAD(&b->slot[i].entry);
+		if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
 			*found = c;
-			return (int) i;
+			*entry = e;
+			return true;
 		}
 	}
-	return -1;
+	return false;
 }
 
 /*
@@ -135,29 +142,26 @@ static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_
 }
 
 /*
- * The entry for a key and its owner, or NULL.  A miss is only believed if no
- * writer moved a slot between buckets meanwhile: a move publishes the new
- * place, bumps moves, then clears the old place.
+ * A miss is only believed if no writer moved a slot between buckets
+ * meanwhile: a move publishes the new place, bumps moves, then clears the
+ * old place.  A confirmed match that turns out to be another key's is a
+ * miss of the same kind: the key left that slot by a move.
  */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(const struct ms_table *t,
-							     const struct ms_key *key,
-							     uint64_t hash, uint16_t *owner)
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(const struct ms_table *t,
+							 const struct ms_key *key, uint64_t hash,
+							 bool confirm, uint16_t *owner)
 {
 	uint64_t check = ms_check_of(key, hash), found = 0;
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
-	const struct ms_bucket *b;
-	int i;
+	uint32_t first = ms_first_bucket(t, hash);
+	struct ms_entry *e = (struct ms_entry *) 0;
 
 	for (;;) {
-		b = &t->bucket[ms_first_bucket(t, hash)];
-		i = ms_bucket_match(b, key, check, &found);
-		if (i < 0) {
-			b = &t->bucket[ms_other_bucket(t, ms_first_bucket(t, hash), check)];
-			i = ms_bucket_match(b, key, check, &found);
-		}
-		if (MS_LIKELY(i >= 0)) {
+		if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, &found, &e) ||
+			      ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key,
+					      check, confirm, &found, &e))) {
 			*owner = (uint16_t) (found >> MS_CHECK_OWNER_BIT);
-			return MS_LOAD(&b->slot[i].entry);
+			return e;
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (MS_LIKELY(MS_LOAD(&t->moves) == moves))
@@ -166,12 +170,24 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(const struct ms_tab
 	}
 }
 
+/*
+ * The data path's lookup: the owner of the key, decided from the bucket
+ * line for IPv4, and an entry to count the frame on (NULL: no match).
+ */
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(const struct ms_table *t,
+							     const struct ms_key *key,
+							     uint64_t hash, uint16_t *owner)
+{
+	return ms_table_lookup(t, key, hash, false, owner);
+}
+
+/* The key's own entry, or NULL. */
 static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(const struct ms_table *t,
 						       const struct ms_key *key, uint64_t hash)
 {
 	uint16_t owner;
 
-	return ms_table_find_owner(t, key, hash, &owner);
+	return ms_table_lookup(t, key, hash, true, &owner);
 }
 
 #endif /* MULTISTACK_MS_TABLE_READ_H */
