@@ -3,8 +3,11 @@
  * Kernel API differences, each behind one wrapper.  The MS_HAVE_* macros come
  * from ms_linux_config.h, which probes/ compiles against the target kernel.
  */
+#include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/net.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 
 #include "ms_linux.h"
 #include "ms_linux_config.h"
@@ -31,5 +34,15 @@ u64 ms_compat_random_u64(void)
 
 	get_random_bytes(&value, sizeof(value));
 	return value;
+#endif
+}
+
+/* 5.11 renamed __close_fd(current->files, fd) to close_fd(fd). */
+int ms_compat_close_fd(int fd)
+{
+#ifdef MS_HAVE_CLOSE_FD
+	return close_fd((unsigned int) fd);
+#else
+	return __close_fd(current->files, (unsigned int) fd);
 #endif
 }

@@ -1,29 +1,26 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * The module's face towards netmap: the lookup, config and dtor hooks of a
- * VALE switch.  This is the only file that includes netmap's headers, and
- * it must be compiled with the CONFIG_NETMAP_* flags netmap was built with,
- * because they change the layout of the structures read here.
+ * VALE switch, and taking the switch over.  Like ms_port.c it includes
+ * netmap's headers, so it is built with the CONFIG_NETMAP_* flags netmap was
+ * built with (they change the layout of the structures read here).
  *
- * Ports: a NIC attached with its host stack (vale-ctl -h) is two switch
- * ports, the NIC's wrapper and the host stack's.  netmap links them: both
- * have na_hostvp pointing at the host port, and the host port's na_vp points
- * at the NIC port.  A plain VALE port has no na_hostvp.  Frames from the NIC
- * are ingress, frames from a plain port (a user-level stack) are egress, and
- * frames from the host stack go to the NIC unchanged: the host is trusted.
+ * Ports: a NIC attached to the switch is a wrapper port; with its host stack
+ * (vale-ctl -h) a second port is the host's, and netmap links them (na_hostvp
+ * of both is the host port, the host port's na_vp is the NIC's).  Frames from
+ * the NIC are ingress, frames from a plain port (a user-level stack) are
+ * egress, and frames from the host stack go to the NIC unchanged: the host
+ * is trusted.
  */
 #include <linux/atomic.h>
-#include <linux/ctype.h>
-#include <linux/fdtable.h>
 #include <linux/file.h>
-#include <linux/fs.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 /* netmap's headers, in the order they need each other. */
 #include "bsd_glue.h"
@@ -34,16 +31,14 @@
 
 #include <dev/netmap/netmap_bdg.h>
 
-#include "ms_linux.h"
+#include "ms_netmap.h"
 #include "multistack/ms_uapi.h"
 
 static_assert(sizeof(struct ms_req) == NM_IFRDATA_LEN);
 static_assert(MS_MAX_OWNERS >= NM_BDG_MAXPORTS);
+static_assert(MS_PORT_NAME_LEN == MS_REQ_PORT_NAME_LEN);
 
-/* Serialises config and dtor bodies, so a QUERY never reads a cookie being released. */
-static DEFINE_MUTEX(ms_config_mutex);
-
-/* The NIC's port and its host stack's, found once and forgotten when the NIC leaves. */
+/* The NIC's port and its host stack's (-1: none), learned from the NIC's frames. */
 static atomic_t ms_nic_port = ATOMIC_INIT(-1);
 static atomic_t ms_host_port = ATOMIC_INIT(-1);
 
@@ -59,20 +54,15 @@ static void ms_note_bridge(struct nm_bridge *b)
 		WRITE_ONCE(ms_bridge, b);
 }
 
-static bool ms_is_host_port(const struct netmap_vp_adapter *vp)
+static void ms_learn_nic(const struct netmap_vp_adapter *nic)
 {
-	return vp->up.na_hostvp == vp;
+	const struct netmap_vp_adapter *host = nic->up.na_hostvp;
+
+	atomic_set(&ms_host_port, host && host != nic ? (int) host->bdg_port : -1);
+	atomic_set(&ms_nic_port, (int) nic->bdg_port);
 }
 
-static bool ms_is_nic_port(const struct netmap_vp_adapter *vp)
-{
-	return vp->up.na_hostvp && vp->up.na_hostvp != vp && vp->up.na_vp == vp;
-}
-
-/*
- * Finds the NIC among the switch's ports.  Called from lookup, under the
- * switch's read lock held by netmap's forwarding, so bdg_ports is stable.
- */
+/* Finds the NIC among the switch's ports; under the switch's lock, bdg_ports is stable. */
 static void ms_find_nic(const struct nm_bridge *b)
 {
 	uint32_t i;
@@ -81,8 +71,7 @@ static void ms_find_nic(const struct nm_bridge *b)
 		const struct netmap_vp_adapter *vp = b->bdg_ports[b->bdg_port_index[i]];
 
 		if (vp && ms_is_nic_port(vp)) {
-			atomic_set(&ms_host_port, vp->up.na_hostvp->bdg_port);
-			atomic_set(&ms_nic_port, vp->bdg_port);
+			ms_learn_nic(vp);
 			return;
 		}
 	}
@@ -96,6 +85,7 @@ static uint32_t ms_verdict_port(struct ms_decision d, const struct netmap_vp_ada
 	case MS_VERDICT_PORT:
 		return d.owner < NM_BDG_MAXPORTS ? d.owner : NM_BDG_NOPORT;
 	case MS_VERDICT_HOST:
+		/* No host port (vale-ctl -a): the frame is dropped, never sent to a stack. */
 		port = atomic_read(&ms_host_port);
 		break;
 	case MS_VERDICT_ALL:
@@ -125,6 +115,7 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	struct ms_core *core = private_data;
 	const uint8_t *frame = (const uint8_t *) ft->ft_buf + ft->ft_offset;
 	uint32_t len = ft->ft_len > ft->ft_offset ? ft->ft_len - ft->ft_offset : 0;
+	bool from_nic = ms_is_nic_port(src);
 	struct ms_decision d;
 	unsigned long irqflags;
 	uint32_t dst;
@@ -133,9 +124,11 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 		/* The host port's na_vp is its NIC's port. */
 		return src->up.na_vp ? (uint32_t) src->up.na_vp->bdg_port : NM_BDG_NOPORT;
 	}
+	if (from_nic && unlikely(atomic_read(&ms_nic_port) != (int) src->bdg_port))
+		ms_learn_nic(src);
 	/* A buffer in user memory cannot be read here without faulting. */
 	if (ft->ft_flags & NS_INDIRECT) {
-		d.verdict = ms_is_nic_port(src) ? MS_VERDICT_HOST : MS_VERDICT_DROP;
+		d.verdict = from_nic ? MS_VERDICT_HOST : MS_VERDICT_DROP;
 		return ms_verdict_port(d, src);
 	}
 
@@ -147,15 +140,10 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	 */
 	local_irq_save(irqflags);
 	rcu_read_lock();
-	if (ms_is_nic_port(src)) {
-		if (atomic_read(&ms_nic_port) != src->bdg_port) {
-			atomic_set(&ms_host_port, src->up.na_hostvp->bdg_port);
-			atomic_set(&ms_nic_port, src->bdg_port);
-		}
+	if (from_nic)
 		d = ms_ingress(core, frame, len);
-	} else {
+	else
 		d = ms_egress(core, frame, len, (uint16_t) src->bdg_port);
-	}
 	rcu_read_unlock();
 	local_irq_restore(irqflags);
 
@@ -166,81 +154,21 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	return dst;
 }
 
-/* A file is a netmap fd when /dev/netmap's driver, the module named netmap, owns its operations. */
-static bool ms_is_netmap_file(const struct file *file)
-{
-	const struct file_operations *fops = file->f_op;
-
-	return fops && fops->owner && S_ISCHR(file_inode(file)->i_mode) &&
-	       strcmp(module_name(fops->owner), "netmap") == 0;
-}
-
-struct ms_port_search {
-	const char *name;
-	struct netmap_vp_adapter *found;
+/* What config learns about the caller, for the request path's hooks. */
+struct ms_call {
+	struct netmap_vp_adapter *port;
 };
 
-/* Under the file table's lock: compares pointers and names, nothing more. */
-static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
+static int ms_host_caller_port(void *ctx, const char *name, uint16_t *owner)
 {
-	/* iterate_fd() passes its argument as const; the search is ours to fill. */
-	struct ms_port_search *search = (struct ms_port_search *) arg;
-	struct netmap_priv_d *priv;
-	struct netmap_adapter *na;
+	struct ms_call *call = ctx;
 
-	if (!ms_is_netmap_file(file))
-		return 0;
-	priv = file->private_data;
-	na = priv ? READ_ONCE(priv->np_na) : NULL;
-	if (!na || strncmp(na->name, search->name, sizeof(na->name)) != 0)
-		return 0;
-	search->found = (struct netmap_vp_adapter *) na;
-	return (int) fd + 1;
-}
-
-/*
- * A name netmap can only give to a switch port: "<switch>:<id>" with id made
- * of letters, digits and '_'.  Pipes ('{', '}'), monitors ('/'), host ports
- * ('^') and NICs (Linux refuses ':' in interface names) never match, so the
- * adapter found under such a name is a struct netmap_vp_adapter.
- */
-static bool ms_is_switch_port_name(const char *name)
-{
-	size_t len = strlen(ms_switch_name);
-	const char *id = name + len;
-
-	if (strncmp(name, ms_switch_name, len) != 0 || *id == '\0')
-		return false;
-	for (; *id; id++)
-		if (!isalnum((unsigned char) *id) && *id != '_')
-			return false;
-	return true;
-}
-
-/*
- * The caller's own port named nifr_name: config receives neither the fd nor
- * the port, so the caller must hold a netmap fd registered on that port, and
- * the port must be on this module's switch.  Runs under the switch's read
- * lock (held by netmap around config), so the port cannot leave meanwhile.
- */
-static struct netmap_vp_adapter *ms_caller_port(const char *name)
-{
-	struct ms_port_search search = { .name = name, .found = NULL };
-	struct netmap_vp_adapter *vp;
-	const char *bdg;
-	size_t len = strcspn(ms_switch_name, ":");
-
-	if (!ms_is_switch_port_name(name) || !iterate_fd(current->files, 0, ms_port_visit, &search))
-		return NULL;
-	vp = search.found;
-	/* A plain port's na_vp is unset or itself; a NIC's wrapper is not a stack's port. */
-	if ((vp->up.na_vp && vp->up.na_vp != vp) || ms_is_nic_port(vp) || ms_is_host_port(vp))
-		return NULL;
-	bdg = netmap_bdg_name(vp);
-	if (!bdg || strlen(bdg) != len || strncmp(bdg, ms_switch_name, len) != 0)
-		return NULL;
-	ms_note_bridge(vp->na_bdg);
-	return vp;
+	call->port = ms_port_of_caller(name);
+	if (!call->port)
+		return EPERM;
+	ms_note_bridge(call->port->na_bdg);
+	*owner = (uint16_t) call->port->bdg_port;
+	return 0;
 }
 
 static const char *ms_short_name(const char *port)
@@ -250,146 +178,96 @@ static const char *ms_short_name(const char *port)
 	return colon ? colon + 1 : port;
 }
 
-static bool ms_req_well_formed(const struct ms_req *req)
+static int ms_host_take_proof(void *ctx, const struct ms_tuple *tuple, int32_t fd, const char *port,
+			      void **cookie)
 {
-	static const uint8_t zero[sizeof(req->reserved)];
-
-	return req->magic == MS_REQ_MAGIC && req->version == MS_REQ_VERSION &&
-	       req->cmd >= MS_CMD_BIND && req->cmd <= MS_CMD_QUERY && req->flags == 0 &&
-	       req->out_flags == 0 && req->out_owner_pid == 0 && req->out_packets == 0 &&
-	       req->out_bytes == 0 && req->out_owner_port[0] == 0 &&
-	       memcmp(req->reserved, zero, sizeof(zero)) == 0;
-}
-
-static int ms_do_bind(const struct ms_tuple *tuple, const struct ms_req *req,
-		      const struct netmap_vp_adapter *port)
-{
-	struct file *sock_file;
 	struct ms_owner *owner;
-	enum ms_status status;
+	struct file *sock_file;
+	int found_fd = -1;
 	int err;
 
-	err = ms_sock_find(tuple, req->fd, &sock_file);
-	if (err) {
-		pr_warn_ratelimited("multistack: BIND %u/%u port %u by pid %d on %s: no such "
-				    "socket of the caller (EPERM)\n",
-				    tuple->family, tuple->proto, tuple->port, task_tgid_nr(current),
-				    port->up.name);
+	(void) ctx;
+	err = ms_sock_take(tuple, fd, &sock_file, &found_fd);
+	if (err)
 		return err;
-	}
-	owner = ms_owner_new(sock_file, ms_short_name(port->up.name));
+	owner = ms_owner_new(sock_file, found_fd, ms_short_name(port));
 	if (!owner) {
 		fput(sock_file);
-		pr_warn_ratelimited("multistack: BIND on %s: out of memory (ENOMEM)\n",
-				    port->up.name);
 		return ENOMEM;
 	}
-	status = ms_bind(ms_linux_core, tuple, (uint16_t) port->bdg_port, owner);
-	if (status != MS_OK) {
-		ms_owner_release(owner, NULL);
-		pr_warn_ratelimited("multistack: BIND %u/%u port %u on %s refused: %s\n",
-				    tuple->family, tuple->proto, tuple->port, port->up.name,
-				    status == MS_ERR_INUSE    ? "held by another port"
-				    : status == MS_ERR_EXISTS ? "already registered by this port"
-				    : status == MS_ERR_NOMEM  ? "out of memory"
-							      : "invalid tuple");
-	}
-	return ms_status_errno(status);
+	*cookie = owner;
+	return 0;
 }
 
-static int ms_do_unbind(const struct ms_tuple *tuple, const struct netmap_vp_adapter *port)
+static int ms_host_commit_proof(void *ctx, void *cookie)
 {
-	void *cookie = NULL;
-	enum ms_status status = ms_unbind(ms_linux_core, tuple, (uint16_t) port->bdg_port, &cookie);
+	struct ms_call *call = ctx;
+	struct ms_owner *owner = cookie;
+	int err;
 
-	if (status == MS_OK) {
-		ms_owner_release(cookie, NULL);
-		return 0;
-	}
-	pr_warn_ratelimited("multistack: UNBIND %u/%u port %u on %s refused: %s\n", tuple->family,
-			    tuple->proto, tuple->port, port->up.name,
-			    status == MS_ERR_NOENT ? "not registered"
-						   : "registered by another port");
-	return ms_status_errno(status);
+	/* Watch first: a port whose owner is leaving refuses the BIND before the socket is taken.
+	 */
+	err = ms_port_watch(call->port);
+	if (err)
+		return err;
+	return ms_sock_hand_over(owner->sock_file, owner->fd);
 }
 
-static void ms_do_query(const struct ms_tuple *tuple, struct ms_req *req,
-			const struct netmap_vp_adapter *port)
+static const struct ms_request_host ms_linux_host = {
+	.caller_port = ms_host_caller_port,
+	.take_proof = ms_host_take_proof,
+	.commit_proof = ms_host_commit_proof,
+	.release = ms_owner_release,
+	.describe = ms_owner_describe,
+};
+
+const struct ms_request_host *ms_linux_request_host(void)
 {
-	struct ms_registration reg;
-	struct ms_tuple wildcard = *tuple;
-	const struct ms_owner *owner;
-
-	if (ms_query(ms_linux_core, tuple, &reg) != MS_OK) {
-		memset(wildcard.addr, 0, sizeof(wildcard.addr));
-		if (ms_query(ms_linux_core, &wildcard, &reg) != MS_OK)
-			return;
-		req->out_flags |= MS_QUERY_WILDCARD;
-	}
-	req->out_flags |= MS_QUERY_FOUND;
-	if (port && reg.owner == port->bdg_port)
-		req->out_flags |= MS_QUERY_MINE;
-	req->out_packets = reg.packets;
-	req->out_bytes = reg.bytes;
-	owner = reg.cookie;
-	if (owner) {
-		req->out_owner_pid = (uint32_t) owner->pid;
-		strscpy(req->out_owner_port, owner->port, sizeof(req->out_owner_port));
-	}
+	return &ms_linux_host;
 }
 
+static const char *ms_cmd_name(uint8_t cmd)
+{
+	return cmd == MS_CMD_BIND ? "BIND" : cmd == MS_CMD_UNBIND ? "UNBIND" : "QUERY";
+}
+
+/* netmap calls this with the switch's read lock held: sleeping is allowed. */
 static int ms_vale_config(struct nm_ifreq *nifr)
 {
+	struct ms_call call = { .port = NULL };
+	struct ms_request_result result;
 	struct ms_req req;
-	struct ms_tuple tuple;
-	struct netmap_vp_adapter *port;
-	char name[IFNAMSIZ + 1];
-	int err = 0;
 
 	memcpy(&req, nifr->data, sizeof(req));
-	memcpy(name, nifr->nifr_name, IFNAMSIZ);
-	name[IFNAMSIZ] = '\0';
-	memset(&tuple, 0, sizeof(tuple));
-	tuple.family = req.family;
-	tuple.proto = req.proto;
-	tuple.port = req.port;
-	memcpy(tuple.addr, req.addr, sizeof(tuple.addr));
-	if (!ms_req_well_formed(&req) || !ms_tuple_valid(&tuple) ||
-	    (req.fd < 0 && req.fd != MS_REQ_FD_SEARCH)) {
-		pr_warn_ratelimited("multistack: malformed request from pid %d on %s (EINVAL)\n",
-				    task_tgid_nr(current), name);
-		return EINVAL;
+	result = ms_request(ms_linux_requests, &call, nifr->nifr_name, &req);
+	if (result.error) {
+		pr_warn_ratelimited("multistack: %s %u/%u port %u by pid %d on %.*s refused: %s "
+				    "(errno %d)\n",
+				    ms_cmd_name(req.cmd), req.family, req.proto, req.port,
+				    task_tgid_nr(current), IFNAMSIZ, nifr->nifr_name, result.why,
+				    result.error);
+		return result.error;
 	}
-
-	mutex_lock(&ms_config_mutex);
-	port = ms_caller_port(name);
-	if (req.cmd == MS_CMD_QUERY) {
-		ms_do_query(&tuple, &req, port);
+	if (req.cmd == MS_CMD_QUERY)
 		memcpy(nifr->data, &req, sizeof(req));
-	} else if (!port) {
-		pr_warn_ratelimited(
-		    "multistack: pid %d holds no netmap fd on port %s of %s (EPERM)\n",
-		    task_tgid_nr(current), name, ms_switch_name);
-		err = EPERM;
-	} else if (req.cmd == MS_CMD_BIND) {
-		err = ms_do_bind(&tuple, &req, port);
-	} else {
-		err = ms_do_unbind(&tuple, port);
-	}
-	mutex_unlock(&ms_config_mutex);
-	return err;
+	return 0;
+}
+
+void ms_linux_owner_gone(u16 owner)
+{
+	ms_requests_owner_gone(ms_linux_requests, owner, NULL);
 }
 
 /* A port leaves the switch: its registrations go, and their sockets are let go. */
 static void ms_vale_dtor(const struct netmap_vp_adapter *vp)
 {
-	if (vp->bdg_port == atomic_read(&ms_nic_port)) {
+	if ((int) vp->bdg_port == atomic_read(&ms_nic_port) ||
+	    (int) vp->bdg_port == atomic_read(&ms_host_port)) {
 		atomic_set(&ms_nic_port, -1);
 		atomic_set(&ms_host_port, -1);
 	}
-	mutex_lock(&ms_config_mutex);
-	ms_unbind_owner(ms_linux_core, (uint16_t) vp->bdg_port, ms_owner_release, NULL);
-	mutex_unlock(&ms_config_mutex);
+	ms_linux_owner_gone((u16) vp->bdg_port);
+	ms_port_unwatch(vp);
 }
 
 static struct netmap_bdg_ops ms_ops = {
@@ -399,7 +277,7 @@ static struct netmap_bdg_ops ms_ops = {
 	.name = "multistack",
 };
 
-int ms_netmap_attach(const char *switch_name)
+static int ms_netmap_attach_here(const char *switch_name)
 {
 	int err;
 
@@ -455,7 +333,7 @@ static void ms_open_up_switch(void)
  * Gives the switch back its default behaviour.  regops takes the switch's
  * write lock, so once it returns no lookup, config or dtor of ours runs.
  */
-void ms_netmap_detach(void)
+static void ms_netmap_detach_here(void)
 {
 	int err;
 
@@ -475,4 +353,47 @@ void ms_netmap_detach(void)
 	ms_auth_token = NULL;
 	ms_bridge = NULL;
 	ms_attached = false;
+}
+
+/*
+ * netmap names switches per network namespace, taking the namespace of the
+ * calling task.  insmod and rmmod may run in any namespace; a kernel worker
+ * runs in the initial one, so the switch served is always init's valem:
+ * and unloading from elsewhere still releases that very switch.
+ */
+struct ms_switch_work {
+	struct work_struct work;
+	bool attach;
+	int result;
+};
+
+static void ms_switch_work_fn(struct work_struct *work)
+{
+	struct ms_switch_work *job = container_of(work, struct ms_switch_work, work);
+
+	if (job->attach)
+		job->result = ms_netmap_attach_here(ms_switch_name);
+	else
+		ms_netmap_detach_here();
+}
+
+static int ms_in_init_namespace(bool attach)
+{
+	struct ms_switch_work job = { .attach = attach, .result = 0 };
+
+	INIT_WORK_ONSTACK(&job.work, ms_switch_work_fn);
+	schedule_work(&job.work);
+	flush_work(&job.work);
+	destroy_work_on_stack(&job.work);
+	return job.result;
+}
+
+int ms_netmap_attach(void)
+{
+	return ms_in_init_namespace(true);
+}
+
+void ms_netmap_detach(void)
+{
+	ms_in_init_namespace(false);
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* /proc/net/multistack: the status format of docs/design.md. */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/inet.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -34,6 +37,17 @@ static bool ms_addr_is_wildcard(const struct ms_tuple *tuple)
 	return true;
 }
 
+/*
+ * Who registered is the owner's business: pid and uid are shown to the
+ * registration's own user and to an administrator of the initial namespace,
+ * judged by the credentials the file was opened with (as a passed fd keeps).
+ */
+static bool ms_proc_may_see(const struct seq_file *m, const struct ms_owner *owner)
+{
+	return uid_eq(m->file->f_cred->euid, owner->uid) ||
+	       file_ns_capable(m->file, &init_user_ns, CAP_NET_ADMIN);
+}
+
 static int ms_proc_reg(const struct ms_registration *reg, void *arg)
 {
 	struct seq_file *m = arg;
@@ -47,9 +61,13 @@ static int ms_proc_reg(const struct ms_registration *reg, void *arg)
 		seq_printf(m, "%pI4", t->addr);
 	else
 		seq_printf(m, "%pI6c", t->addr);
-	seq_printf(m, " port=%u owner=%s index=%u pid=%d uid=%u packets=%llu bytes=%llu\n", t->port,
-		   owner ? owner->port : "?", reg->owner, owner ? owner->pid : 0,
-		   owner ? owner->uid : 0, (unsigned long long) reg->packets,
+	seq_printf(m, " port=%u owner=%s index=%u", t->port, owner ? owner->port : "?", reg->owner);
+	if (owner && ms_proc_may_see(m, owner))
+		seq_printf(m, " pid=%d uid=%u", owner->pid,
+			   from_kuid_munged(m->file->f_cred->user_ns, owner->uid));
+	else
+		seq_puts(m, " pid=- uid=-");
+	seq_printf(m, " packets=%llu bytes=%llu\n", (unsigned long long) reg->packets,
 		   (unsigned long long) reg->bytes);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef MULTISTACK_MS_OS_TYPES_H
 #define MULTISTACK_MS_OS_TYPES_H
 
+#include <errno.h> /* the request path returns errno values */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -3,6 +3,7 @@
 #ifndef MULTISTACK_MS_OS_TYPES_H
 #define MULTISTACK_MS_OS_TYPES_H
 
+#include <sys/errno.h> /* the request path returns errno values */
 #include <sys/param.h>
 #include <sys/systm.h> /* memcpy, memset, memcmp, CTASSERT */
 
