@@ -28,7 +28,10 @@ PROGRAM = r"""
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+static int refuse; /* answer like a module that refuses (EADDRINUSE) */
 
 int ioctl(int fd, unsigned long cmd, ...)
 {
@@ -43,22 +46,49 @@ int ioctl(int fd, unsigned long cmd, ...)
 	for (i = 0; i < sizeof(struct ms_app_ifreq); i++)
 		printf("%02x", p[i]);
 	printf("\n");
+	if (refuse) {
+		errno = EADDRINUSE;
+		return -1;
+	}
 	return 0;
+}
+
+/* What the application's own descriptor is now: its socket, or a stand-in. */
+static const char *kind_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct stat st;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		return "socket";
+	return fstat(fd, &st) == 0 ? "file" : "closed";
 }
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && argv[1][0] == 'o') { /* a 2015 application's request */
 		struct msreq msr;
+		struct sockaddr_in sin;
+		socklen_t len = sizeof(sin);
+		int s = socket(AF_INET, SOCK_DGRAM, 0), err;
 
+		refuse = argc > 2;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+		    getsockname(s, (struct sockaddr *)&sin, &len) != 0)
+			return 2;
 		memset(&msr, 0, sizeof(msr));
 		strncpy(msr.mr_name, "valem:vp0", sizeof(msr.mr_name));
 		msr.mr_cmd = MULTISTACK_BIND;
-		msr.mr_sin.sin_family = AF_INET;
-		msr.mr_sin.sin_port = htons(53);
-		inet_pton(AF_INET, "10.0.0.2", &msr.mr_sin.sin_addr);
+		msr.mr_sin = sin;
 		msr.mr_proto = IPPROTO_UDP;
-		return ms_msreq_ioctl(7, &msr) != 0;
+		printf("sock=%d port=%u\n", s, ntohs(sin.sin_port));
+		err = ms_msreq_ioctl(7, &msr);
+		printf("after=%s\n", kind_of(s));
+		return err != 0;
 	} else { /* ms_app_bind() on a bound socket */
 		struct sockaddr_in sin;
 		socklen_t len = sizeof(sin);
@@ -108,15 +138,28 @@ def test_header_compiles_without_warnings(tmp_path, cc, std):
 
 # A 2015 application keeps its include: the shim of that name brings ms_app.h.
 @pytest.mark.parametrize("header", ["multistack/ms_app.h", "net/multistack.h"])
-def test_a_2015_request_becomes_a_bind_that_searches_for_the_socket(tmp_path, header):
+def test_a_2015_request_hands_over_a_moved_socket(tmp_path, header):
     exe = _compile(tmp_path, "cc", "gnu11", header)
     out = subprocess.run([str(exe), "old"], capture_output=True, text=True, check=True).stdout
-    fd, cmd, name, req = _sent(out.strip())
+    first, sent, after = out.strip().split("\n")
+    sock_fd, port = (int(p.split("=")[1]) for p in first.split())
+    fd, cmd, name, req = _sent(sent)
     assert (fd, cmd, name) == (7, request.NIOCCONFIG, "valem:vp0")
     assert (req.magic, req.version, req.cmd) == (MS_REQ_MAGIC, MS_REQ_VERSION, Cmd.BIND)
-    assert (req.family, req.proto, req.port, req.fd) == (4, 17, 53, MS_REQ_FD_SEARCH)
-    assert bytes(req.addr) == socket.inet_aton("10.0.0.2") + bytes(12)
+    assert (req.family, req.proto, req.port) == (4, 17, port)
+    # The kernel takes a descriptor of its own; the application's now names /dev/null,
+    # so its later close() cannot close a file it reopened under that number.
+    assert req.fd not in (sock_fd, MS_REQ_FD_SEARCH) and req.fd >= 0
+    assert after == "after=file"
+    assert bytes(req.addr) == socket.inet_aton("127.0.0.1") + bytes(12)
     assert bytes(req.reserved) == bytes(len(req.reserved))
+
+
+def test_a_refused_2015_request_gives_the_socket_back(tmp_path):
+    exe = _compile(tmp_path, "cc", "gnu11")
+    proc = subprocess.run([str(exe), "old", "refuse"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stdout.strip().split("\n")[-1] == "after=socket"
 
 
 def test_c_and_python_send_the_same_bind(tmp_path):

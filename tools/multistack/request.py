@@ -1,7 +1,9 @@
 """Send BIND, UNBIND and QUERY to the multistack module: the Python twin of ms_app.h.
 
-    with open("/dev/netmap", "rb+", buffering=0) as nm:   # registered on "valem:vp0"
-        bind(nm.fileno(), "valem:vp0", sock)
+    with open("/dev/netmap", "rb+", buffering=0) as nm:   # holds all rings of "valem:vp0"
+        tup = bind(nm.fileno(), "valem:vp0", sock)          # sock now belongs to the kernel
+        ...
+        unbind(nm.fileno(), "valem:vp0", tup)
 
 Errors raise `RequestError`, whose message says what the errno means for a request.
 """
@@ -38,12 +40,19 @@ def _iowr(group: str, number: int, size: int) -> int:
 NIOCCONFIG = _iowr("i", 150, IFNAMSIZ + MS_REQ_SIZE)
 
 _MEANING = {
-    errno.EPERM: "not allowed: the process holds no socket bound to that tuple, or the port is "
-    "not its own netmap port on the switch",
+    errno.EPERM: "not allowed: the process holds no suitable socket bound to that tuple in the "
+    "switch's network namespace, or does not hold all rings of that port exclusively (open it "
+    'with NR_EXCLUSIVE, e.g. "valem:vp0/x")',
+    errno.EADDRNOTAVAIL: "the address is not one of this host's: only local addresses can be "
+    "registered",
+    errno.EBUSY: "the socket has other descriptors (dup, fork, in flight): the kernel must get "
+    "the only one",
+    errno.ENOSPC: "the registration limit of the switch or of this port is reached",
     errno.EADDRINUSE: "another port has registered that tuple",
     errno.EEXIST: "this port has already registered that tuple",
     errno.ENOENT: "that tuple is not registered",
-    errno.EINVAL: "malformed request, unbound socket, or no multistack module on that switch",
+    errno.EINVAL: "malformed request, port 0 or unbound socket, or no multistack module on that "
+    "switch",
     errno.ENAMETOOLONG: "port name longer than 15 characters",
     errno.EAFNOSUPPORT: "the socket is neither IPv4 nor IPv6",
     errno.ENOMEM: "the module is out of memory",
@@ -108,14 +117,21 @@ def request_for(cmd: Cmd, tup: Tuple, fd: int = MS_REQ_FD_SEARCH) -> MsReq:
     return new_request(cmd, tup.family, tup.proto, tup.port, tup.addr, fd)
 
 
-def bind(netmap_fd: int, port: str, sock: socket.socket) -> None:
-    """Register the tuple sock is bound to for the caller's port."""
-    send(netmap_fd, port, request_for(Cmd.BIND, tuple_of_socket(sock), sock.fileno()))
+def bind(netmap_fd: int, port: str, sock: socket.socket) -> Tuple:
+    """Register the tuple sock is bound to for the caller's port, handing sock to the kernel.
+
+    On success the kernel has closed sock's descriptor, so the socket object is detached
+    (it must not close that number again); the tuple is returned for unbind() and query().
+    """
+    tup = tuple_of_socket(sock)
+    send(netmap_fd, port, request_for(Cmd.BIND, tup, sock.fileno()))
+    sock.detach()
+    return tup
 
 
-def unbind(netmap_fd: int, port: str, sock: socket.socket) -> None:
-    """Remove that registration; the module lets go of the socket."""
-    send(netmap_fd, port, request_for(Cmd.UNBIND, tuple_of_socket(sock), sock.fileno()))
+def unbind(netmap_fd: int, port: str, tup: Tuple) -> None:
+    """Remove that registration; the kernel closes the socket it held and frees its port."""
+    send(netmap_fd, port, request_for(Cmd.UNBIND, tup))
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,34 @@
 /*
  * The MultiStack helper for applications: header-only, no library to link.
  *
- *     int nmfd = ...;                       // a netmap fd registered on "valem:vp0"
+ *     struct nmport_d *d = nmport_open("valem:vp0/x");   // /x: NR_EXCLUSIVE, all rings
  *     int s = socket(AF_INET, SOCK_DGRAM, 0);
  *     bind(s, ...);                         // the kernel now owns that port for us
- *     if (ms_app_bind(nmfd, "valem:vp0", s) != 0)
+ *     struct ms_req tuple;
+ *     if (ms_app_bind_tuple(d->fd, "valem:vp0", s, &tuple) != 0)
  *             fprintf(stderr, "multistack: %s\n", ms_app_strerror(errno));
+ *     // s is the kernel's now: do not use or close it.  Later, optionally:
+ *     ms_app_unbind(d->fd, "valem:vp0", &tuple);
  *
- * The module checks everything again (the socket in the caller's file table,
- * the port being the caller's own); this header only fills the request.
- * Applications written for the 2015 module: see ms_msreq_ioctl() below.
+ * The port must be opened with NR_EXCLUSIVE on all its rings: that is how the
+ * module knows it is the caller's.  A successful BIND hands the socket over:
+ * the kernel closes the caller's descriptor and keeps the socket, and so its
+ * port, until the registration ends (UNBIND, the port closed, the process
+ * gone).  The module checks everything again; this header only fills the
+ * request.  Applications written for the 2015 module: see ms_msreq_ioctl().
  */
 #ifndef MULTISTACK_MS_APP_H
 #define MULTISTACK_MS_APP_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "multistack/ms_uapi.h"
 
@@ -105,37 +113,56 @@ static inline int ms_app_tuple_of_socket(int sock, struct ms_req *req)
 	return 0;
 }
 
-static inline int ms_app_request_for_socket(int netmap_fd, const char *port, int sock,
-					    enum ms_req_cmd cmd)
+/*
+ * Registers the tuple sock is bound to for the caller's port and hands sock
+ * to the kernel: on success its descriptor is closed (do not close it again).
+ * tuple_out, if not NULL, receives the tuple for ms_app_unbind/ms_app_query.
+ */
+static inline int ms_app_bind_tuple(int netmap_fd, const char *port, int sock,
+				    struct ms_req *tuple_out)
 {
 	struct ms_req req;
 
-	ms_app_init(&req, cmd);
+	ms_app_init(&req, MS_CMD_BIND);
 	if (ms_app_tuple_of_socket(sock, &req) != 0)
 		return -1;
 	req.fd = sock;
+	if (tuple_out)
+		*tuple_out = req;
 	return ms_app_send(netmap_fd, port, &req);
 }
 
-/* Registers the tuple sock is bound to for the caller's port. */
 static inline int ms_app_bind(int netmap_fd, const char *port, int sock)
 {
-	return ms_app_request_for_socket(netmap_fd, port, sock, MS_CMD_BIND);
+	return ms_app_bind_tuple(netmap_fd, port, sock, NULL);
 }
 
-/* Removes that registration (the module then lets go of the socket). */
-static inline int ms_app_unbind(int netmap_fd, const char *port, int sock)
+/* A request of cmd for the tuple of an earlier BIND. */
+static inline void ms_app_request_for_tuple(struct ms_req *req, enum ms_req_cmd cmd,
+					    const struct ms_req *tuple)
 {
-	return ms_app_request_for_socket(netmap_fd, port, sock, MS_CMD_UNBIND);
+	ms_app_init(req, cmd);
+	req->family = tuple->family;
+	req->proto = tuple->proto;
+	req->port = tuple->port;
+	memcpy(req->addr, tuple->addr, sizeof(req->addr));
+	req->fd = MS_REQ_FD_SEARCH;
 }
 
-/* Asks who holds the tuple sock is bound to; the answer is in out->out_*. */
-static inline int ms_app_query(int netmap_fd, const char *port, int sock, struct ms_req *out)
+/* Removes that registration; the kernel closes the socket and frees its port. */
+static inline int ms_app_unbind(int netmap_fd, const char *port, const struct ms_req *tuple)
 {
-	ms_app_init(out, MS_CMD_QUERY);
-	if (ms_app_tuple_of_socket(sock, out) != 0)
-		return -1;
-	out->fd = sock;
+	struct ms_req req;
+
+	ms_app_request_for_tuple(&req, MS_CMD_UNBIND, tuple);
+	return ms_app_send(netmap_fd, port, &req);
+}
+
+/* Asks who holds the tuple; the answer is in out->out_* (details only if it is ours). */
+static inline int ms_app_query(int netmap_fd, const char *port, const struct ms_req *tuple,
+			       struct ms_req *out)
+{
+	ms_app_request_for_tuple(out, MS_CMD_QUERY, tuple);
 	return ms_app_send(netmap_fd, port, out);
 }
 
@@ -144,9 +171,17 @@ static inline const char *ms_app_strerror(int err)
 {
 	switch (err) {
 	case EPERM:
-		return "not allowed: the process holds no socket bound to that tuple, or the port "
-		       "is "
-		       "not its own netmap port on the switch";
+		return "not allowed: the process holds no suitable socket bound to that tuple in "
+		       "the switch's network namespace, or does not hold all rings of that port "
+		       "exclusively (open it with NR_EXCLUSIVE, e.g. \"valem:vp0/x\")";
+	case EADDRNOTAVAIL:
+		return "the address is not one of this host's: only local addresses can be "
+		       "registered";
+	case EBUSY:
+		return "the socket has other descriptors (dup, fork, in flight): the kernel "
+		       "must get the only one";
+	case ENOSPC:
+		return "the registration limit of the switch or of this port is reached";
 	case EADDRINUSE:
 		return "another port has registered that tuple";
 	case EEXIST:
@@ -154,7 +189,8 @@ static inline const char *ms_app_strerror(int err)
 	case ENOENT:
 		return "that tuple is not registered";
 	case EINVAL:
-		return "malformed request, unbound socket, or no multistack module on that switch";
+		return "malformed request, port 0 or unbound socket, or no multistack module on "
+		       "that switch";
 	case ENAMETOOLONG:
 		return "port name longer than 15 characters";
 	case EAFNOSUPPORT:
@@ -198,6 +234,58 @@ struct msreq {
 #define mr_sa	 mr_ifru.mr_addr.sa
 #define mr_proto mr_ifru.mr_addr.protocol
 
+/* Whether the socket at fd is bound to exactly the tuple of req (wildcard or not). */
+static inline int ms_msreq_socket_matches(int fd, const struct ms_req *req)
+{
+	struct ms_req bound;
+
+	memset(&bound, 0, sizeof(bound));
+	if (ms_app_tuple_of_socket(fd, &bound) != 0)
+		return 0;
+	return bound.family == req->family && bound.proto == req->proto &&
+	       bound.port == req->port && memcmp(bound.addr, req->addr, sizeof(req->addr)) == 0;
+}
+
+/*
+ * A 2015 application keeps its socket and closes it itself, while BIND now
+ * takes the socket over.  So the socket is moved to a fresh descriptor that
+ * the kernel takes, and the application's descriptor is left pointing at
+ * /dev/null: its later close() stays harmless.
+ */
+static inline int ms_msreq_bind(int netmap_fd, const char *port, struct ms_req *req)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+	int fd, moved, nul, saved;
+
+	for (fd = 0; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		if (ms_msreq_socket_matches(fd, req))
+			break;
+	if (fd >= (max > 0 && max < 65536 ? max : 65536)) {
+		errno = EPERM;
+		return -1;
+	}
+	moved = fcntl(fd, F_DUPFD, 0);
+	nul = open("/dev/null", O_RDWR);
+	if (moved < 0 || nul < 0 || dup2(nul, fd) < 0) {
+		saved = errno;
+		if (moved >= 0)
+			close(moved);
+		if (nul >= 0)
+			close(nul);
+		errno = saved;
+		return -1;
+	}
+	close(nul);
+	req->fd = moved;
+	if (ms_app_send(netmap_fd, port, req) == 0)
+		return 0;
+	saved = errno;
+	dup2(moved, fd); /* refused: the application gets its socket back */
+	close(moved);
+	errno = saved;
+	return -1;
+}
+
 static inline int ms_msreq_ioctl(int netmap_fd, const struct msreq *old)
 {
 	struct ms_req req;
@@ -224,6 +312,8 @@ static inline int ms_msreq_ioctl(int netmap_fd, const struct msreq *old)
 	}
 	memcpy(port, old->mr_name, MS_APP_IFNAMSIZ);
 	port[MS_APP_IFNAMSIZ] = '\0';
+	if (req.cmd == MS_CMD_BIND)
+		return ms_msreq_bind(netmap_fd, port, &req);
 	return ms_app_send(netmap_fd, port, &req);
 }
 #endif /* MS_APP_NO_2015_COMPAT */
