@@ -41,6 +41,7 @@ struct ms_fbsd_reg {
 /* The one switch this module serves. */
 struct ms_fbsd_switch {
 	struct ms_core *core;
+	struct ms_requests *requests;	   /* the request path in front of the core */
 	char name[MS_NAME_MAX];		   /* "valem:" */
 	void *auth_token;		   /* from netmap_vale_create(); NULL if not created here */
 	volatile u_int nic_port;	   /* cached index of the NIC port, checked before use */
@@ -66,9 +67,10 @@ void ms_switch_dtor(const struct netmap_vp_adapter *vp);
 int ms_switch_caller_port(const char *nifr_name, uint16_t *owner);
 void ms_switch_open_up(void);
 
-/* ms_config.c: NIOCCONFIG. */
+/* ms_config.c: NIOCCONFIG through common/ms_request.c, and the hooks it is given. */
+struct ms_request_host;
 int ms_config(struct nm_ifreq *nr);
-int ms_errno(enum ms_status status);
+const struct ms_request_host *ms_config_host(void);
 
 /* ms_status.c: the net.multistack.status text. */
 int ms_status_sysctl(SYSCTL_HANDLER_ARGS);

@@ -18,6 +18,7 @@
 
 #include "ms_fbsd.h"
 #include "ms_netmap.h"
+#include "multistack/ms_request.h"
 
 #ifndef MS_VERSION
 #define MS_VERSION "unknown" /* set by the Makefile from META */
@@ -33,6 +34,13 @@ SYSCTL_NODE(_net, OID_AUTO, multistack, CTLFLAG_RW | CTLFLAG_MPSAFE, 0,
 	    "MultiStack: user-level network stacks beside the kernel's");
 SYSCTL_STRING(_net_multistack, OID_AUTO, switch, CTLFLAG_RDTUN | CTLFLAG_NOFETCH, ms_sw.name,
 	      sizeof(ms_sw.name), "VALE switch served, with its colon (loader tunable)");
+
+/* The same limits and defaults as Linux's module parameters. */
+static struct ms_limits ms_limits = { 65536, 4096 };
+SYSCTL_UINT(_net_multistack, OID_AUTO, max_registrations, CTLFLAG_RDTUN,
+	    &ms_limits.max_registrations, 0, "registrations on the switch at most (tunable)");
+SYSCTL_UINT(_net_multistack, OID_AUTO, max_per_port, CTLFLAG_RDTUN, &ms_limits.max_per_port, 0,
+	    "registrations of one port at most (tunable)");
 
 /*
  * The status sysctl reads the core, so it exists only while the core does:
@@ -126,6 +134,8 @@ static void ms_teardown(void)
 	ms_unhook();
 	/* The core's deferred frees call back into this module: let them run first. */
 	NET_EPOCH_DRAIN_CALLBACKS();
+	ms_requests_destroy(ms_sw.requests);
+	ms_sw.requests = NULL;
 	if (ms_sw.core != NULL)
 		ms_core_destroy(ms_sw.core, ms_release_cookie_now, NULL);
 	ms_sw.core = NULL;
@@ -147,9 +157,12 @@ static int ms_load(void)
 	}
 	ms_release_init();
 	status = ms_core_create(&ms_sw.core);
+	if (status == MS_OK)
+		status =
+		    ms_requests_create(ms_sw.core, ms_config_host(), ms_limits, &ms_sw.requests);
 	if (status != MS_OK) {
 		ms_teardown();
-		return (ms_errno(status));
+		return (ms_status_errno(status));
 	}
 	error = ms_hook();
 	if (error != 0) {

@@ -22,6 +22,7 @@
 
 #include "ms_fbsd.h"
 #include "ms_netmap.h"
+#include "multistack/ms_request.h"
 
 /* The frame as the core sees it: after netmap's virtio-net header, if any. */
 static void ms_frame(const struct nm_bdg_fwd *ft, const uint8_t **buf, uint32_t *len)
@@ -162,7 +163,7 @@ void ms_switch_dtor(const struct netmap_vp_adapter *vp)
 {
 	/* The switch's write lock is held: file references go to the task. */
 	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS)
-		ms_unbind_owner(ms_sw.core, (uint16_t) vp->bdg_port, ms_release_cookie, NULL);
+		ms_requests_owner_gone(ms_sw.requests, (uint16_t) vp->bdg_port, NULL);
 }
 
 /*

@@ -77,8 +77,9 @@ int main(int argc, char **argv)
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-		    getsockname(s, (struct sockaddr *)&sin, &len) != 0)
+		if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+			return 2;
+		if (getsockname(s, (struct sockaddr *)&sin, &len) != 0)
 			return 2;
 		memset(&msr, 0, sizeof(msr));
 		strncpy(msr.mr_name, "valem:vp0", sizeof(msr.mr_name));

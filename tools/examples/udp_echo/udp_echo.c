@@ -5,9 +5,11 @@
  *     udp_echo [-r READY_FILE] [-n COUNT] PORT ADDR UDP_PORT
  *     udp_echo valem:vp0 10.0.0.1 7000
  *
- * It opens the netmap port PORT of the VALE switch that multistack serves, binds an
+ * It opens the netmap port PORT of the VALE switch that multistack serves with all its
+ * rings, exclusively (PORT/x: that is how the module knows the port is ours), binds an
  * ordinary kernel UDP socket to ADDR:UDP_PORT (so that the kernel gives that port to no
- * one else) and registers the socket's tuple for PORT with ms_app_bind().  From then on
+ * one else) and registers the socket's tuple for PORT with ms_app_bind_tuple(), which
+ * hands the socket to the kernel for as long as the registration lives.  From then on
  * the switch delivers datagrams for ADDR:UDP_PORT to PORT, and everything else (ARP, ping,
  * other ports) still to the kernel.  Each datagram is answered in place: Ethernet, IPv4
  * and UDP source and destination swapped, the UDP checksum computed afresh.  IPv4 only,
@@ -148,6 +150,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin;
 	struct nmport_d *d;
 	struct pollfd pfd;
+	struct ms_req tuple;
+	char spec[64];
 	int opt, sock;
 
 	while ((opt = getopt(argc, argv, "r:n:")) != -1) {
@@ -167,19 +171,21 @@ int main(int argc, char **argv)
 	if (inet_pton(AF_INET, argv[optind + 1], &sin.sin_addr) != 1)
 		return usage();
 
-	/* The kernel socket is the proof of ownership: keep it open while serving. */
+	/* The kernel socket is the proof of ownership; BIND hands it to the kernel. */
 	sock = socket(AF_INET, SOCK_DGRAM, 0);
 	if (sock < 0 || bind(sock, (struct sockaddr *) &sin, sizeof(sin)) != 0) {
 		perror("udp_echo: bind");
 		return 1;
 	}
-	d = nmport_open(name);
+	if (snprintf(spec, sizeof(spec), "%s/x", name) >= (int) sizeof(spec))
+		return usage();
+	d = nmport_open(spec);
 	if (d == NULL) {
 		fprintf(stderr, "udp_echo: cannot open netmap port %s: %s\n", name,
 			strerror(errno));
 		return 1;
 	}
-	if (ms_app_bind(d->fd, name, sock) != 0) {
+	if (ms_app_bind_tuple(d->fd, name, sock, &tuple) != 0) {
 		fprintf(stderr, "udp_echo: multistack: %s\n", ms_app_strerror(errno));
 		nmport_close(d);
 		return 1;
@@ -207,9 +213,8 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Closing the port drops the registration too; UNBIND first is the polite way. */
-	if (ms_app_unbind(d->fd, name, sock) != 0)
+	if (ms_app_unbind(d->fd, name, &tuple) != 0)
 		fprintf(stderr, "udp_echo: unbind: %s\n", ms_app_strerror(errno));
 	nmport_close(d);
-	close(sock);
 	return 0;
 }
