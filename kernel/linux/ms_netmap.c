@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/irqflags.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -77,6 +78,22 @@ static void ms_find_nic(const struct nm_bridge *b)
 	}
 }
 
+/*
+ * A NIC that has sent nothing yet is searched for when a stack sends, but at
+ * most once a tick: on a switch without a NIC every egress frame would
+ * otherwise walk all the ports.
+ */
+static bool ms_may_search_nic(void)
+{
+	static unsigned long last;
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(last) == now)
+		return false;
+	WRITE_ONCE(last, now);
+	return true;
+}
+
 static uint32_t ms_verdict_port(struct ms_decision d, const struct netmap_vp_adapter *src)
 {
 	int port;
@@ -92,7 +109,7 @@ static uint32_t ms_verdict_port(struct ms_decision d, const struct netmap_vp_ada
 		return NM_BDG_BROADCAST;
 	case MS_VERDICT_NIC:
 		port = atomic_read(&ms_nic_port);
-		if (port < 0 && src->na_bdg) {
+		if (port < 0 && src->na_bdg && ms_may_search_nic()) {
 			ms_find_nic(src->na_bdg);
 			port = atomic_read(&ms_nic_port);
 		}
@@ -167,6 +184,9 @@ static int ms_host_caller_port(void *ctx, const char *name, uint16_t *owner)
 	if (!call->port)
 		return EPERM;
 	ms_note_bridge(call->port->na_bdg);
+	/* The switch's read lock is held: a good moment to learn a NIC that has been silent. */
+	if (atomic_read(&ms_nic_port) < 0)
+		ms_find_nic(call->port->na_bdg);
 	*owner = (uint16_t) call->port->bdg_port;
 	return 0;
 }
