@@ -18,9 +18,10 @@
 #include "ms_linux.h"
 #include "multistack/ms_os.h"
 
+/* Charged to the memory cgroup of whoever registers: a user pays for its own tuples. */
 void *ms_os_zalloc(size_t size)
 {
-	return kzalloc(size, GFP_KERNEL);
+	return kzalloc(size, GFP_KERNEL_ACCOUNT);
 }
 
 void ms_os_free(void *ptr, size_t size)
@@ -31,7 +32,7 @@ void ms_os_free(void *ptr, size_t size)
 
 void *ms_os_zalloc_large(size_t size)
 {
-	return kvzalloc(size, GFP_KERNEL);
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
 }
 
 void ms_os_free_large(void *ptr, size_t size)

@@ -15,6 +15,7 @@
  * A watched port holds a module reference: the module cannot be unloaded
  * under a hook that points into it.
  */
+#include <linux/ctype.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -117,7 +118,7 @@ static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
 	na = priv ? READ_ONCE(priv->np_na) : NULL;
 	if (!na || strncmp(na->name, search->name, sizeof(na->name)) != 0)
 		return 0;
-	/* Only a switch port's adapter is named "<switch>:<id>" (NICs cannot contain ':'). */
+	/* Named as only a switch port can be (ms_is_switch_port_name), so a vp adapter. */
 	vp = (struct netmap_vp_adapter *) na;
 	if (!ms_is_our_switch(vp) || ms_is_nic_port(vp) || ms_is_host_port(vp) ||
 	    !ms_priv_owns_port(priv, na))
@@ -127,18 +128,36 @@ static int ms_port_visit(const void *arg, struct file *file, unsigned fd)
 }
 
 /*
+ * A name netmap can only give to a switch port: "<switch>:<id>" with id made
+ * of letters, digits and '_'.  Pipes ('{', '}'), monitors ('/'), host ports
+ * ('^') and NICs (Linux refuses ':' in interface names) never match, so an
+ * adapter found under such a name is a struct netmap_vp_adapter.
+ */
+static bool ms_is_switch_port_name(const char *name)
+{
+	size_t len = strlen(ms_switch_name);
+	const char *id = name + len;
+
+	if (strncmp(name, ms_switch_name, len) != 0 || *id == '\0')
+		return false;
+	for (; *id; id++)
+		if (!isalnum((unsigned char) *id) && *id != '_')
+			return false;
+	return true;
+}
+
+/*
  * Runs in config, under the switch's read lock (held by netmap around
  * config), so the port cannot leave the switch meanwhile.
  */
 struct netmap_vp_adapter *ms_port_of_caller(const char *name)
 {
 	struct ms_port_search search = { .name = name, .found = NULL };
-	size_t len = strlen(ms_switch_name);
 
 	/* The switch lives in the initial namespace; netmap keeps one set per namespace. */
 	if (current->nsproxy->net_ns != &init_net)
 		return NULL;
-	if (strncmp(name, ms_switch_name, len) != 0 || name[len] == '\0')
+	if (!ms_is_switch_port_name(name))
 		return NULL;
 	if (!iterate_fd(current->files, 0, ms_port_visit, &search))
 		return NULL;
