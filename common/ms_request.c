@@ -169,8 +169,8 @@ static struct ms_request_result ms_do_bind(struct ms_requests *rq, void *ctx,
 	return ms_result(0, "registered");
 }
 
-static struct ms_request_result ms_do_unbind(struct ms_requests *rq, const struct ms_tuple *tuple,
-					     uint16_t owner)
+static struct ms_request_result ms_do_unbind(struct ms_requests *rq, void *ctx,
+					     const struct ms_tuple *tuple, uint16_t owner)
 {
 	void *cookie = NULL;
 	enum ms_status status = ms_unbind(rq->core, tuple, owner, &cookie);
@@ -181,7 +181,8 @@ static struct ms_request_result ms_do_unbind(struct ms_requests *rq, const struc
 							      : "registered by another port");
 	rq->host->release(cookie, NULL);
 	rq->total--;
-	rq->per_owner[owner]--;
+	if (--rq->per_owner[owner] == 0)
+		rq->host->owner_idle(ctx, owner);
 	return ms_result(0, "unregistered");
 }
 
@@ -233,7 +234,7 @@ struct ms_request_result ms_request(struct ms_requests *rq, void *ctx,
 	else if (req->cmd == MS_CMD_BIND)
 		result = ms_do_bind(rq, ctx, &tuple, req, owner, port);
 	else if (req->cmd == MS_CMD_UNBIND)
-		result = ms_do_unbind(rq, &tuple, owner);
+		result = ms_do_unbind(rq, ctx, &tuple, owner);
 	else {
 		ms_do_query(rq, &tuple, owner, req);
 		result = ms_result(0, "answered");

@@ -65,6 +65,13 @@ static int ms_host_commit_proof(void *ctx, void *cookie)
 	return (0);
 }
 
+/* Nothing watches an owner on FreeBSD: the dtor ends its registrations. */
+static void ms_host_owner_idle(void *ctx, uint16_t owner)
+{
+	(void) ctx;
+	(void) owner;
+}
+
 static void ms_host_describe(const void *cookie, uint32_t *pid, char port[MS_REQ_PORT_NAME_LEN])
 {
 	const struct ms_fbsd_reg *reg = cookie;
@@ -77,6 +84,7 @@ static const struct ms_request_host ms_fbsd_host = {
 	.caller_port = ms_host_caller_port,
 	.take_proof = ms_host_take_proof,
 	.commit_proof = ms_host_commit_proof,
+	.owner_idle = ms_host_owner_idle,
 	.release = ms_release_cookie,
 	.describe = ms_host_describe,
 };

@@ -233,10 +233,20 @@ static int ms_host_commit_proof(void *ctx, void *cookie)
 	return ms_sock_hand_over(owner->sock_file, owner->fd);
 }
 
+/* No registration left: the port need not be watched, and the module is no longer in use. */
+static void ms_host_owner_idle(void *ctx, uint16_t owner)
+{
+	struct ms_call *call = ctx;
+
+	(void) owner;
+	ms_port_unwatch(call->port);
+}
+
 static const struct ms_request_host ms_linux_host = {
 	.caller_port = ms_host_caller_port,
 	.take_proof = ms_host_take_proof,
 	.commit_proof = ms_host_commit_proof,
+	.owner_idle = ms_host_owner_idle,
 	.release = ms_owner_release,
 	.describe = ms_owner_describe,
 };

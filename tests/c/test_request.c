@@ -19,6 +19,7 @@ struct fake {
 	int proofs_live; /* taken and not yet released */
 	int commits;
 	int calls_to_port;
+	int idle_owner; /* the last owner reported idle, -1 for none */
 };
 
 static struct fake fake;
@@ -56,6 +57,12 @@ static int fake_commit_proof(void *ctx, void *cookie)
 	return fake.commit_error;
 }
 
+static void fake_owner_idle(void *ctx, uint16_t owner)
+{
+	(void) ctx;
+	fake.idle_owner = owner;
+}
+
 static void fake_release(void *cookie, void *arg)
 {
 	(void) arg;
@@ -74,6 +81,7 @@ static const struct ms_request_host fake_host = {
 	.caller_port = fake_caller_port,
 	.take_proof = fake_take_proof,
 	.commit_proof = fake_commit_proof,
+	.owner_idle = fake_owner_idle,
 	.release = fake_release,
 	.describe = fake_describe,
 };
@@ -104,6 +112,7 @@ static void setup(uint32_t max_total, uint32_t max_per_port)
 	struct ms_limits limits = { max_total, max_per_port };
 
 	memset(&fake, 0, sizeof(fake));
+	fake.idle_owner = -1;
 	CHECK_EQ(ms_core_create(&core), MS_OK);
 	CHECK_EQ(ms_requests_create(core, &fake_host, limits, &rq), MS_OK);
 }
@@ -193,8 +202,14 @@ static void bind_unbind_and_their_refusals(void)
 	CHECK_EQ(send_req(&req), ENOENT);
 	CHECK_EQ(fake.proofs_live, 1); /* refused BINDs gave their proofs back */
 	fake.caller_owner = 2;
+	req = request(MS_CMD_BIND, 54);
+	CHECK_EQ(send_req(&req), 0);
 	req = request(MS_CMD_UNBIND, 53);
 	CHECK_EQ(send_req(&req), 0);
+	CHECK_EQ(fake.idle_owner, -1); /* 54 is still registered */
+	req = request(MS_CMD_UNBIND, 54);
+	CHECK_EQ(send_req(&req), 0);
+	CHECK_EQ(fake.idle_owner, 2);
 	CHECK_EQ(fake.proofs_live, 0);
 	CHECK_EQ(ms_count(core), 0);
 	teardown();

@@ -32,6 +32,8 @@ struct ms_request_host {
 			  void **cookie);
 	/* Hands the proof over for good (closes the caller's descriptor); or an errno (EBUSY). */
 	int (*commit_proof)(void *ctx, void *cookie);
+	/* The owner's last registration went by UNBIND: the glue may stop watching it. */
+	void (*owner_idle)(void *ctx, uint16_t owner);
 	/* Gives a proof back: a refused BIND, UNBIND, the owner gone. Must not sleep. */
 	void (*release)(void *cookie, void *arg);
 	/* Who registered: process id and port name without the switch prefix. */
