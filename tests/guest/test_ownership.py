@@ -16,7 +16,8 @@ def test_ownership(scenario):
         "the socket is another process's: EPERM",
         "the socket is another user's: EPERM",
         "the same tuple from a second port: EADDRINUSE; again from the first: EEXIST",
-        "killing the owner releases its registrations",
+        "a registered socket is the kernel's; closing the port lets its port go",
+        "no registration is left",
         "... and its sockets: the kernel ports can be bound again",
     ):
         assert expected in names, f"check {expected!r} did not run"

@@ -10,5 +10,7 @@ pytestmark = pytest.mark.guest
 def test_reload(scenario):
     assert_passed(scenario)
     names = {c["check"] for c in scenario.checks}
+    assert "multistack is in use while a registration lives" in names
+    assert "multistack unloads while a stack holds its port (its registration unbound)" in names
     assert "multistack loads again while the old owner still holds its port" in names
     assert "multistack loads after the old owner has gone" in names

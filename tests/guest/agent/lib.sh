@@ -77,6 +77,16 @@ status_counter() {
 # status_regs: the number of registration lines.
 status_regs() { grep -c '^reg ' /proc/net/multistack || true; }
 
+# wait_for_no_registrations: a killed owner's registrations end as its fds close; wait up to 5 s.
+wait_for_no_registrations() {
+	i=0
+	while [ "$(status_regs)" != 0 ] && [ $i -lt 50 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	check "no registration is left" test "$(status_regs)" = 0
+}
+
 finish() { exit "$MS_FAILED"; }
 
 # Addresses the user-level stacks and the kernel share (see guestlib/frames.py).

@@ -117,8 +117,8 @@ static void usage(void)
 	    "  ask ADDR PORT MSG TIMEOUT_MS    send MSG over UDP, expect it echoed back\n"
 	    "  kecho N                         answer N datagrams on the current socket\n"
 	    "  offloads-off IFNAME             turn off checksum and segmentation offloads\n"
-	    "  churn N K PORTNAME FAMILY PROTO ADDR PORT   N cycles of open port and socket, K\n"
-	    "                                  BIND/UNBIND pairs, close\n"
+	    "  churn N K PORTNAME FAMILY PROTO ADDR PORT   N cycles of open port, K BIND/UNBIND\n"
+	    "                                  pairs (a fresh socket each), close\n"
 	    "FAMILY is 4 or 6, ADDR '*' is the wildcard, PORT 'auto' the current socket's;\n"
 	    "FILE holds frames as\n"
 	    "(2-byte little-endian length, bytes) records.\n",
@@ -588,8 +588,9 @@ static void churn_request(struct mst_port *port, uint8_t cmd, const struct tuple
 }
 
 /*
- * n cycles of: open the port and a socket, binds BIND/UNBIND pairs, BIND once more every
- * other cycle (left for close() to clean up), close both in varying order.
+ * n cycles of: open the port, binds BIND/UNBIND pairs (each BIND hands a fresh socket to the
+ * kernel, each UNBIND lets it go), BIND once more every other cycle (left for the port's
+ * close to clean up), close the port.
  */
 static void churn(unsigned n, unsigned binds, const char *port_name, char **targs)
 {
@@ -598,23 +599,20 @@ static void churn(unsigned n, unsigned binds, const char *port_name, char **targ
 	for (unsigned i = 0; i < n; i++) {
 		struct mst_open how = { .exclusive = 1, .rings = MST_RINGS_ALL };
 		struct mst_port *port = mst_port_open(port_name, &how);
-		int fd = open_socket(&t, &default_sock_opts);
+		unsigned total = binds + (i & 1);
 
-		if (port == NULL || fd < 0)
-			die("churn: cannot open the port or the socket");
-		for (unsigned b = 0; b < binds; b++) {
+		if (port == NULL)
+			die("churn: cannot open the port");
+		for (unsigned b = 0; b < total; b++) {
+			int fd = open_socket(&t, &default_sock_opts);
+
+			if (fd < 0)
+				die("churn: cannot bind the socket: its port was not let go");
 			churn_request(port, MS_CMD_BIND, &t, fd, i);
-			churn_request(port, MS_CMD_UNBIND, &t, fd, i);
+			if (b < binds)
+				churn_request(port, MS_CMD_UNBIND, &t, fd, i);
 		}
-		if (i & 1)
-			churn_request(port, MS_CMD_BIND, &t, fd, i);
-		if (i & 2) { /* vary which goes first: the port or the socket */
-			close(fd);
-			mst_port_close(port);
-		} else {
-			mst_port_close(port);
-			close(fd);
-		}
+		mst_port_close(port);
 	}
 	printf("churn: %u cycles of %u BIND/UNBIND pairs on %s\n", n, binds, port_name);
 }

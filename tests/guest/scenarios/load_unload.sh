@@ -1,4 +1,5 @@
-# load_unload: the module loads and unloads cleanly, also while registrations are active.
+# load_unload: the module loads and unloads cleanly; while registrations are active it is in
+# use (it watches their owners through a hook into itself) and unloads once they have gone.
 #
 #   process A: udp 10.0.0.1:7000, tcp [fd00::1]:8080
 #        |  valem:vp0
@@ -32,10 +33,14 @@ if bg owner mstest port valem:vp0 sock 4 udp "$A4" 7000 bind 4 udp "$A4" 7000 ex
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	check "two registrations are active" sh -c '[ "$(grep -c "^reg " /proc/net/multistack)" = 2 ]'
 	data refcount_with_registrations "$(mod_refcount multistack)"
-	check "multistack unloads with registrations active" rmmod multistack
-	check "the pinned sockets are let go: the ports can be bound again" \
-		mstest sock 4 udp "$A4" 7000 sock 6 tcp "$GUEST6" 8080
+	check_fails "multistack is in use while registrations are active" rmmod multistack
+	check "the sockets handed over still hold their ports" \
+		mstest sock 4 udp "$A4" 7000 expect=EADDRINUSE sock 6 tcp "$GUEST6" 8080 expect=EADDRINUSE
 	stop "$BG_PID"
+	wait_for_no_registrations
+	check "multistack unloads once the owner has gone" rmmod multistack
+	check "the sockets are let go: the ports can be bound again" \
+		mstest sock 4 udp "$A4" 7000 sock 6 tcp "$GUEST6" 8080
 else
 	fail "start a process with registrations"
 fi
