@@ -81,6 +81,8 @@ check "frames reach their destinations (see the counter checks)" mstest "$@"
 run cat /proc/net/multistack
 [ -e /tmp/stack_b.pid ] && stop "$(cat /tmp/stack_b.pid)"
 run cat /tmp/stack_b.log
+# stack B is not this shell's child: wait until its exit has ended its registration.
+wait_for_no_registrations
 check "multistack unloads" rmmod multistack
 nic_down
 check "netmap unloads" rmmod netmap
