@@ -19,6 +19,11 @@
 #include <machine/atomic.h>
 #include <sys/conf.h>
 #include <sys/epoch.h>
+#include <sys/socket.h>
+
+/* After sys/socket.h: net/if.h needs struct sockaddr. */
+#include <net/if.h>
+#include <net/if_var.h>
 
 #include "ms_fbsd.h"
 #include "ms_netmap.h"
@@ -50,6 +55,20 @@ static bool ms_port_is_nic(const struct nm_bridge *b, u_int index)
  * egress asks for it on every frame; a stale cache is detected by looking at
  * the port itself, which is stable under the switch's read lock.
  */
+/* The core checks that stacks send from the NIC's address: it learns it with the NIC. */
+static void ms_learn_nic(struct netmap_vp_adapter *nic)
+{
+	struct ifnet *ifp = nic->up.ifp;
+
+	if (ifp != NULL)
+#if __FreeBSD_version >= 1400000
+		ms_core_set_nic_mac(ms_sw.core, (const uint8_t *) if_getlladdr(ifp));
+#else
+		ms_core_set_nic_mac(ms_sw.core, (const uint8_t *) IF_LLADDR(ifp));
+#endif
+	atomic_store_int(&ms_sw.nic_port, nic->bdg_port);
+}
+
 static uint32_t ms_nic_port(struct nm_bridge *b)
 {
 	u_int cached = atomic_load_int(&ms_sw.nic_port);
@@ -61,7 +80,7 @@ static uint32_t ms_nic_port(struct nm_bridge *b)
 		u_int index = b->bdg_port_index[i];
 
 		if (ms_port_is_nic(b, index)) {
-			atomic_store_int(&ms_sw.nic_port, index);
+			ms_learn_nic(b->bdg_ports[index]);
 			return (index);
 		}
 	}
@@ -139,11 +158,17 @@ uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp
 	 * thread on that CPU from running a lookup of its own: the critical
 	 * section keeps the core's per-CPU counter updates from interleaving.
 	 */
+	if (nm_is_bwrap(&src->up) && atomic_load_int(&ms_sw.nic_port) != (u_int) src->bdg_port)
+		ms_learn_nic(src);
 	critical_enter();
-	if (nm_is_bwrap(&src->up))
+	if (nm_is_bwrap(&src->up)) {
 		d = ms_ingress(core, buf, len);
-	else
+		/* Attached without its host stack: dropped, and counted as such. */
+		if (d.verdict == MS_VERDICT_HOST && ms_host_port_of(src) == NM_BDG_NOPORT)
+			d = ms_core_override(core, MS_DIR_INGRESS, d, MS_REASON_NO_HOST_PORT);
+	} else {
 		d = ms_egress(core, buf, len, (uint16_t) src->bdg_port);
+	}
 	critical_exit();
 	NET_EPOCH_EXIT(et);
 
@@ -162,6 +187,10 @@ uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp
 void ms_switch_dtor(const struct netmap_vp_adapter *vp)
 {
 	/* The switch's write lock is held: file references go to the task. */
+	if (nm_is_bwrap(__DECONST(struct netmap_adapter *, &vp->up))) {
+		atomic_store_int(&ms_sw.nic_port, NM_BDG_NOPORT);
+		ms_core_clear_nic_mac(ms_sw.core);
+	}
 	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS)
 		ms_requests_owner_gone(ms_sw.requests, (uint16_t) vp->bdg_port, NULL);
 }

@@ -17,6 +17,7 @@
 #include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -55,10 +56,14 @@ static void ms_note_bridge(struct nm_bridge *b)
 		WRITE_ONCE(ms_bridge, b);
 }
 
+/* The NIC's address first: stacks may send from it as soon as the NIC is a destination. */
 static void ms_learn_nic(const struct netmap_vp_adapter *nic)
 {
 	const struct netmap_vp_adapter *host = nic->up.na_hostvp;
+	const struct net_device *ifp = nic->up.ifp;
 
+	if (ifp)
+		ms_core_set_nic_mac(ms_linux_core, ifp->dev_addr);
 	atomic_set(&ms_host_port, host && host != nic ? (int) host->bdg_port : -1);
 	atomic_set(&ms_nic_port, (int) nic->bdg_port);
 }
@@ -157,10 +162,14 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	 */
 	local_irq_save(irqflags);
 	rcu_read_lock();
-	if (from_nic)
+	if (from_nic) {
 		d = ms_ingress(core, frame, len);
-	else
+		/* The NIC was attached without its host stack (vale-ctl -a): drop, and say why. */
+		if (d.verdict == MS_VERDICT_HOST && atomic_read(&ms_host_port) < 0)
+			d = ms_core_override(core, MS_DIR_INGRESS, d, MS_REASON_NO_HOST_PORT);
+	} else {
 		d = ms_egress(core, frame, len, (uint16_t) src->bdg_port);
+	}
 	rcu_read_unlock();
 	local_irq_restore(irqflags);
 
@@ -295,6 +304,7 @@ static void ms_vale_dtor(const struct netmap_vp_adapter *vp)
 	    (int) vp->bdg_port == atomic_read(&ms_host_port)) {
 		atomic_set(&ms_nic_port, -1);
 		atomic_set(&ms_host_port, -1);
+		ms_core_clear_nic_mac(ms_linux_core);
 	}
 	ms_linux_owner_gone((u16) vp->bdg_port);
 	ms_port_unwatch(vp);

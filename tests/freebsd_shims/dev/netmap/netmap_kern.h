@@ -26,6 +26,7 @@ struct netmap_adapter {
 	struct netmap_vp_adapter *na_hostvp; /* the host-stack port, when attached with one */
 	void *na_private;		     /* a host-stack port: its NIC's wrapper */
 	char name[NETMAP_REQ_IFNAMSIZ];
+	struct ifnet *ifp; /* a NIC's wrapper: the NIC's interface (its Ethernet address) */
 };
 
 /* A port of a VALE switch. */
