@@ -34,7 +34,8 @@ def _to_guest() -> Packet:
 
 
 def _from_stack() -> Packet:
-    return Ether(src=STACK_MAC, dst=PEER_MAC)
+    # A user-level stack shares the NIC: it sends from the NIC's own Ethernet address.
+    return Ether(src=GUEST_MAC, dst=PEER_MAC)
 
 
 def _raw(pkt: Packet) -> bytes:
@@ -149,8 +150,8 @@ def frame_sets() -> dict[str, list[bytes]]:
         * 2,
         "egress_arp_spoof": [
             _raw(
-                Ether(src=STACK_MAC, dst=PEER_MAC)
-                / ARP(op=2, hwsrc=STACK_MAC, psrc="10.0.0.99", hwdst=PEER_MAC, pdst=PEER4)
+                _from_stack()
+                / ARP(op=2, hwsrc=GUEST_MAC, psrc="10.0.0.99", hwdst=PEER_MAC, pdst=PEER4)
             )
         ],
     }
