@@ -22,7 +22,6 @@ enum ms_status ms_core_create(struct ms_core **out)
 		return MS_ERR_NOMEM;
 	}
 	core->bytes += (size_t) ms_os_percpu_count() * sizeof(struct ms_stats);
-	core->nic_mac = MS_MAC_UNCHECKED; /* TRANSITIONAL: see ms_internal.h */
 	*out = core;
 	return MS_OK;
 }
@@ -44,7 +43,7 @@ bool ms_core_nic_mac(struct ms_core *core, uint8_t mac[6])
 {
 	uint64_t word = MS_LOAD(&core->nic_mac);
 
-	if (word == MS_MAC_NONE || word == MS_MAC_UNCHECKED)
+	if (word == MS_MAC_NONE)
 		return false;
 	if (mac)
 		__builtin_memcpy(mac, &word, 6);

@@ -211,7 +211,7 @@ struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32
 /* Whether an Ethernet address in a frame (six readable bytes) is the NIC's. */
 static inline bool is_nic_mac(uint64_t nic, const uint8_t *mac)
 {
-	return nic == MS_MAC_UNCHECKED || ms_mac_word(mac) == nic;
+	return ms_mac_word(mac) == nic;
 }
 
 /*
@@ -314,7 +314,7 @@ static struct ms_decision egress_one(struct ms_core *core, const struct ms_table
 	struct ms_key key;
 
 	/* The Ethernet source first: it is what every switch on the way learns. */
-	if (len >= 14 && nic != MS_MAC_UNCHECKED) {
+	if (len >= 14) {
 		if (nic == MS_MAC_NONE)
 			return decision(MS_VERDICT_DROP, MS_REASON_NO_NIC, 0);
 		if (ms_mac_word(frame + 6) != nic)
@@ -378,8 +378,7 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 		return egress_slow(core, frame, len, src_owner);
 	/* The NIC's Ethernet source, and the ethertype already checked: one comparison. */
 	__builtin_memcpy(&source, frame + 6, 8);
-	if (MS_UNLIKELY(source != MS_LOAD(&core->nic_ipv4)) &&
-	    MS_LOAD(&core->nic_mac) != MS_MAC_UNCHECKED)
+	if (MS_UNLIKELY(source != MS_LOAD(&core->nic_ipv4)))
 		return egress_slow(core, frame, len, src_owner);
 	t = MS_LOAD_ACQUIRE(&core->table);
 	simple_ipv4_key(&key, frame, 26, 34);

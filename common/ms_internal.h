@@ -182,13 +182,6 @@ struct ms_frag_slot {
 #define MS_MAC_KNOWN (1ull << 8)
 #endif
 #define MS_MAC_NONE 0ull
-/*
- * A fresh core's word until the kernel glues set or clear the NIC's address
- * themselves: MAC checks are not made.  No frame's word equals it either.
- * TRANSITIONAL: once both glues call ms_core_set/clear_nic_mac(), a fresh
- * core starts at MS_MAC_NONE (fail closed) and this goes.
- */
-#define MS_MAC_UNCHECKED (~0ull)
 
 static inline uint64_t ms_mac_word(const uint8_t *mac)
 {

@@ -85,9 +85,9 @@ static void check_egress_addresses(enum nic_state state, const uint8_t *frame, u
 {
 	struct ms_pkt pkt;
 
-	if (d.verdict != MS_VERDICT_NIC || state == NIC_UNTOLD)
+	if (d.verdict != MS_VERDICT_NIC)
 		return;
-	if (state == NIC_NONE || len < 14 || memcmp(frame + 6, nic_mac, 6))
+	if (state != NIC_KNOWN || len < 14 || memcmp(frame + 6, nic_mac, 6))
 		abort();
 	ms_parse(frame, len, &pkt);
 	if (pkt.kind == MS_PKT_ARP && memcmp(pkt.arp_sha, nic_mac, 6))

@@ -255,15 +255,13 @@ def test_a_nic_joining_again_reopens_egress(owned: ms.Core) -> None:
     check(owned, frame, "nic", "tuple_hit", egress_from=A)
 
 
-def test_a_fresh_core_checks_no_ethernet_address_yet(bare_core: ms.Core) -> None:
-    # TRANSITIONAL (ms_internal.h, MS_MAC_UNCHECKED): until both kernel glues set or clear
-    # the NIC's address, a fresh core checks none.  Once they do, a fresh core is "no NIC"
-    # and this test asserts no_nic instead.
+def test_a_fresh_core_has_no_nic(bare_core: ms.Core) -> None:
+    # Fail closed: a glue that never tells the core its NIC's address lets nothing out.
     assert bare_core.nic_mac() is None
     assert bare_core.bind(tup(UDP, ME4, 53), A) is ms.Status.OK
-    frame = _respoof(flow(UDP, ME4, 53, PEER4, 4444))
-    check(bare_core, frame, "nic", "tuple_hit", egress_from=A)
-    check(bare_core, arp(1, ME4, "10.0.0.1", hwsrc=MAC_STACK), "nic", "arp", egress_from=A)
+    check(bare_core, flow(UDP, ME4, 53, PEER4, 4444), "drop", "no_nic", egress_from=A)
+    check(bare_core, arp(1, ME4, "10.0.0.1"), "drop", "no_nic", egress_from=A)
+    check(bare_core, flow(UDP, PEER4, 4444, ME4, 53), "port", "tuple_hit", A)
 
 
 # The glue's counters.

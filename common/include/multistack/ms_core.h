@@ -178,8 +178,7 @@ size_t ms_memory_bytes(struct ms_core *core);
  * MS_REASON_NO_NIC (it has nowhere to go, and a glue that forgot to set the
  * address fails closed, visibly).  The data path reads the address without
  * a lock; a frame decided while it changes sees the old or the new one.
- * TRANSITIONAL: a fresh core, told nothing yet, checks no Ethernet address,
- * until both kernel glues call these; then a fresh core starts as "no NIC".
+ * A fresh core has no NIC.
  */
 void ms_core_set_nic_mac(struct ms_core *core, const uint8_t mac[6]);
 void ms_core_clear_nic_mac(struct ms_core *core);
