@@ -61,10 +61,12 @@ static void ms_learn_nic(const struct netmap_vp_adapter *nic)
 {
 	const struct netmap_vp_adapter *host = nic->up.na_hostvp;
 	const struct net_device *ifp = nic->up.ifp;
+	/* A NIC attached with -a still has a host adapter, just not on this switch. */
+	bool host_here = host && host != nic && host->na_bdg == nic->na_bdg;
 
 	if (ifp)
 		ms_core_set_nic_mac(ms_linux_core, ifp->dev_addr);
-	atomic_set(&ms_host_port, host && host != nic ? (int) host->bdg_port : -1);
+	atomic_set(&ms_host_port, host_here ? (int) host->bdg_port : -1);
 	atomic_set(&ms_nic_port, (int) nic->bdg_port);
 }
 

@@ -55,13 +55,16 @@ bool ms_is_our_switch(const struct netmap_vp_adapter *vp)
 	return b && b->private_data == ms_linux_core;
 }
 
+/* Both directions, whatever their order in enum txrx (netmap has NR_RX first). */
+static const enum txrx ms_directions[] = { NR_TX, NR_RX };
+
 /* Every ring of the port is held, by one fd only (NR_EXCLUSIVE), or false. */
 static bool ms_rings_held_exclusively(struct netmap_adapter *na)
 {
-	enum txrx t;
-	u_int i;
+	u_int d, i;
 
-	for (t = NR_TX; t < NR_TXRX; t++) {
+	for (d = 0; d < ARRAY_SIZE(ms_directions); d++) {
+		enum txrx t = ms_directions[d];
 		struct netmap_kring **rings = NMR(na, t);
 		u_int n = nma_get_nrings(na, t);
 
@@ -79,13 +82,16 @@ static bool ms_rings_held_exclusively(struct netmap_adapter *na)
 
 static bool ms_priv_owns_port(const struct netmap_priv_d *priv, struct netmap_adapter *na)
 {
-	enum txrx t;
+	u_int d;
 
 	if (!(priv->np_flags & NR_EXCLUSIVE))
 		return false;
-	for (t = NR_TX; t < NR_TXRX; t++)
+	for (d = 0; d < ARRAY_SIZE(ms_directions); d++) {
+		enum txrx t = ms_directions[d];
+
 		if (priv->np_qfirst[t] != 0 || priv->np_qlast[t] < nma_get_nrings(na, t))
 			return false;
+	}
 	return ms_rings_held_exclusively(na);
 }
 

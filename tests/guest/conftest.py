@@ -8,7 +8,6 @@ are run.  The console of each boot is kept in build/guest/<group>.log.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,16 +39,6 @@ GROUPS = {
 # Scenarios that need our module (the others exercise only the harness and netmap).
 NEEDS_MULTISTACK = {"load_unload", "reload", "ownership", "datapath", "churn", "udp_echo"}
 SCENARIO_TIMEOUT = {"core": 150.0, "netmap": 120.0, "attack": 240.0}
-# The attack scenarios assert the isolation model (docs/design.md) that the module is being
-# brought to; those whose rules it does not meet yet on main run only when asked for.
-ATTACK_GATE = "MS_ATTACK_SCENARIOS"
-ATTACK_GATED = {
-    "attack_ports",
-    "attack_proof",
-    "attack_requests",
-    "attack_egress",
-    "attack_unload",
-}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,8 +61,6 @@ class Guests:
             scenario in NEEDS_MULTISTACK or GROUPS[scenario] in {"core", "attack"}
         ):
             reason = self.env.modules_skip_reason()
-        if reason is None and scenario in ATTACK_GATED and os.environ.get(ATTACK_GATE) != "1":
-            reason = f"attack scenarios run with {ATTACK_GATE}=1 (the isolation model's module)"
         return reason
 
     def _programs(self, group: str) -> dict[str, Path]:
