@@ -368,10 +368,12 @@ def classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except CoreUnavailable as exc:
         print(f"{prog}: {exc}", file=err)
         return EXIT_BAD_INPUT
-    # The selection core is left fresh (no NIC address): it checks tuples, not Ethernet.
+    # The selection core knows the same NIC address: a core without one refuses every frame
+    # from a stack before its tuple is looked at.
     with Core(lib) as core, Core(lib) as tuple_core:
         if mac is not None:
             core.set_nic_mac(mac)
+            tuple_core.set_nic_mac(mac)
         else:
             core.clear_nic_mac()
         try:
