@@ -7,12 +7,15 @@
  * into the Ethernet frame a VALE port would carry, asks the core, and keeps
  * the packets the caller selected.  See ms_capture.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ms_internal.h"
@@ -373,4 +376,128 @@ int ms_cap_run(struct ms_cap *cap, struct ms_core *core, unsigned dir, uint16_t 
 	}
 	*n_out = kept;
 	return result;
+}
+
+/* Protocol names for printing only (the same table as classify_output.py's). */
+static const char *proto_text(uint8_t proto, char *spare, size_t size)
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 2:
+		return "igmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 33:
+		return "dccp";
+	case 47:
+		return "gre";
+	case 50:
+		return "esp";
+	case 51:
+		return "ah";
+	case 58:
+		return "icmp6";
+	case 132:
+		return "sctp";
+	case 136:
+		return "udplite";
+	default:
+		snprintf(spare, size, "ip-proto-%u", proto);
+		return spare;
+	}
+}
+
+static void addr_text(const struct ms_cap_record *rec, const uint8_t *raw, char *out, size_t size)
+{
+	int af = rec->family == MS_FAMILY_INET6 ? AF_INET6 : AF_INET;
+
+	if (!inet_ntop(af, raw, out, (socklen_t) size))
+		snprintf(out, size, "?");
+}
+
+/* The line of one record into buf; its length, or -1 when it does not fit. */
+static int format_one(const struct ms_cap_record *rec, const char *const *port_names, char *clock,
+		      int64_t *clock_sec, char *buf, size_t size)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], what[160], decision[96];
+	char spare[24];
+	const char *proto = proto_text(rec->proto, spare, sizeof(spare));
+	const char *verdict = ms_verdict_name(rec->decision.verdict);
+	int len;
+
+	if (rec->sec != *clock_sec) {
+		time_t sec = (time_t) rec->sec;
+		struct tm tm;
+
+		*clock_sec = rec->sec;
+		if (!localtime_r(&sec, &tm) || !strftime(clock, 16, "%H:%M:%S", &tm))
+			snprintf(clock, 16, "??:??:??");
+	}
+	if (rec->shape == MS_CAP_SHAPE_ARP) {
+		/* ARP addresses are IPv4 whatever the family field says. */
+		if (!inet_ntop(AF_INET, rec->saddr, src, sizeof(src)))
+			snprintf(src, sizeof(src), "?");
+		if (!inet_ntop(AF_INET, rec->daddr, dst, sizeof(dst)))
+			snprintf(dst, sizeof(dst), "?");
+	} else {
+		addr_text(rec, rec->saddr, src, sizeof(src));
+		addr_text(rec, rec->daddr, dst, sizeof(dst));
+	}
+	switch (rec->shape) {
+	case MS_CAP_SHAPE_PORTS:
+		snprintf(what, sizeof(what), "%s %s.%u > %s.%u", proto, src, rec->sport, dst,
+			 rec->dport);
+		break;
+	case MS_CAP_SHAPE_IP:
+		snprintf(what, sizeof(what), "%s %s > %s", proto, src, dst);
+		break;
+	case MS_CAP_SHAPE_ARP:
+		snprintf(what, sizeof(what), "arp %s > %s", src, dst);
+		break;
+	case MS_CAP_SHAPE_L2:
+		snprintf(what, sizeof(what), "ethertype 0x%04x", rec->ethertype);
+		break;
+	default:
+		snprintf(what, sizeof(what), "malformed, %u bytes", rec->len);
+		break;
+	}
+	if (rec->decision.verdict == MS_VERDICT_PORT) {
+		const char *name = port_names ? port_names[rec->decision.owner & 0xff] : NULL;
+
+		if (name)
+			snprintf(decision, sizeof(decision), "%s %s", verdict, name);
+		else
+			snprintf(decision, sizeof(decision), "%s owner%u", verdict,
+				 rec->decision.owner);
+	} else {
+		snprintf(decision, sizeof(decision), "%s", verdict);
+	}
+	len =
+	    snprintf(buf, size, "%llu %s.%06u %s: %s %s\n", (unsigned long long) rec->index, clock,
+		     rec->nsec / 1000, what, decision, ms_reason_name(rec->decision.reason));
+	return len < 0 || (size_t) len >= size ? -1 : len;
+}
+
+size_t ms_cap_format(const struct ms_cap_record *recs, uint32_t n,
+		     const char *const port_names[MS_MAX_OWNERS], char *buf, size_t size,
+		     uint32_t *n_done)
+{
+	char clock[16] = "";
+	int64_t clock_sec = INT64_MIN;
+	size_t used = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		int len =
+		    format_one(&recs[i], port_names, clock, &clock_sec, buf + used, size - used);
+
+		if (len < 0)
+			break;
+		used += (size_t) len;
+	}
+	*n_done = i;
+	return used;
 }

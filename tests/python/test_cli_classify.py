@@ -22,7 +22,9 @@ from framekit import MAC_NIC, MAC_STACK, TCP, UDP, arp, flow, icmp_echo
 
 from multistack import cli
 from multistack import core as ms
+from multistack.capture_loop import CaptureError, CaptureRun, Result, Selection
 from multistack.classify import classify
+from multistack.classify_output import Formatter
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -582,3 +584,34 @@ def test_every_shared_capture_without_a_traceback(lib: ms.Library) -> None:
                 json.loads(line)
                 classified += 1
     assert classified > 10000
+
+
+def test_text_from_c_equals_the_python_formatter(lib: ms.Library) -> None:
+    """ms_cap_format writes exactly what Formatter.line() would, on every shared capture."""
+    paths = sorted(p for p in pcap_dir().glob("*") if p.suffix in {".pcap", ".pcapng"})
+    paths.append(Path(__file__))  # not a capture: opening fails, nothing to compare
+    names = {1: "r", 2: "vp1"}
+    compared = 0
+    for path in paths:
+        with ms.Core(lib) as core:
+            core.bind(ms.make_tuple(ms.Proto.UDP, "0.0.0.0", 53), 1)
+            core.bind(ms.make_tuple(ms.Proto.TCP, "::", 80), 2)
+            formatter = Formatter(lib, names, ms.Direction.INGRESS, as_json=False)
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                run = CaptureRun(lib, fd)
+            except CaptureError:
+                os.close(fd)
+                continue
+            with run:
+                while True:
+                    result, kept = run.run(
+                        core, ms.Direction.INGRESS, 0, False, Selection(), 4096, 4096
+                    )
+                    expected = "".join(formatter.line(row) for row in run.rows())
+                    assert run.text(names) == expected, path
+                    compared += kept
+                    if result is not Result.MORE:
+                        break
+            os.close(fd)
+    assert compared > 0

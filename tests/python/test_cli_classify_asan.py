@@ -1,8 +1,8 @@
 """`multistack classify`'s C loop (lib/ms_capture.c) over every shared capture, under ASan/UBSan.
 
 The loop's own code (link-type translation, the scratch frame, describing packets for the
-output) runs in the instrumented library here; test_replay_pcaps holds the core itself to
-exact-size frames.
+output, the text lines of ms_cap_format) runs in the instrumented library here;
+test_replay_pcaps holds the core itself to exact-size frames.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ parser = cli.build_parser()
 count = 0
 for path in sys.argv[1:]:
     for extra in ([], ["--egress-from", "r", "--nic-mac", "02:00:00:00:00:01"]):
-        argv = ["classify", "-r", path, "--bind", "udp:0.0.0.0:53=r", "--json", *extra]
-        for more in ([], ["udp:0.0.0.0:53"], ["--no-host-port", "-q"]):
+        argv = ["classify", "-r", path, "--bind", "udp:0.0.0.0:53=r", *extra]
+        # Text lines (formatted in C), JSON, a tuple selection, counts only.
+        for more in ([], ["--json", "udp:0.0.0.0:53"], ["--no-host-port", "-q"]):
             if extra and more and more[0] == "--no-host-port":
                 continue
             code = classify(parser.parse_args(argv + more), io.StringIO(), io.StringIO())

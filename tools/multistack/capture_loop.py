@@ -18,6 +18,8 @@ from multistack.core import Core, Direction, Library
 Row = tuple[Any, ...]  # one unpacked struct ms_cap_record
 SKIP_SLOTS = 8  # MS_CAP_SKIP_SLOTS
 NO_HOST_PORT = 1  # MS_CAP_NO_HOST_PORT
+MAX_OWNERS = 256  # MS_MAX_OWNERS
+TEXT_PER_RECORD = 512  # more than the longest line ms_cap_format writes
 _ERR_LEN = 512
 
 # struct ms_cap_record, field by field (natural alignment, no padding: 72 bytes).
@@ -125,6 +127,15 @@ def _declare(lib: Library) -> None:
         ctypes.c_char_p,
         ctypes.c_size_t,
     ]
+    dll.ms_cap_format.restype = ctypes.c_size_t
+    dll.ms_cap_format.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_uint32),
+    ]
     _declared.add(id(dll))
 
 
@@ -146,6 +157,10 @@ class CaptureRun:
         self._count = ctypes.c_uint32()
         self._totals = _Totals()
         self._err = err
+        self._kept_now = 0
+        self._text = ctypes.create_string_buffer(TEXT_PER_RECORD * batch)
+        self._names: ctypes.Array[ctypes.c_char_p] = (ctypes.c_char_p * MAX_OWNERS)()
+        self._names_for: dict[int, str] | None = None
 
     def close(self) -> None:
         if self._handle is not None:
@@ -194,10 +209,11 @@ class CaptureRun:
         selection: Selection,
         budget: int,
         limit: int | None,
-    ) -> tuple[Result, list[Row]]:
-        """One batch: at most `budget` packets read, at most `limit` kept ones returned raw.
+    ) -> tuple[Result, int]:
+        """One batch: at most `budget` packets read, at most `limit` kept ones stored.
 
-        With `limit` None, kept packets are only counted (the `kept` total).
+        Returns how many were stored, for rows() or text(); with `limit` None, kept packets
+        are only counted (the `kept` total).
         """
         if self._handle is None:
             raise ValueError("the capture is closed")
@@ -227,9 +243,34 @@ class CaptureRun:
                 _ERR_LEN,
             )
         )
-        n = self._count.value
-        rows = list(_RECORD.iter_unpack(memoryview(self._out)[: n * _RECORD.size]))
-        return result, rows
+        self._kept_now = self._count.value
+        return result, self._kept_now
+
+    def rows(self) -> list[Row]:
+        """The records the last run() kept, unpacked."""
+        return list(_RECORD.iter_unpack(memoryview(self._out)[: self._kept_now * _RECORD.size]))
+
+    def text(self, port_names: dict[int, str]) -> str:
+        """The records the last run() kept as classify's text lines, formatted in C."""
+        return self.text_bytes(port_names).decode()
+
+    def text_bytes(self, port_names: dict[int, str]) -> bytes:
+        """text() as the ASCII bytes C wrote, for a binary stream."""
+        if self._names_for is not port_names:
+            names = (ctypes.c_char_p * MAX_OWNERS)()
+            for owner, name in port_names.items():
+                if 0 <= owner < MAX_OWNERS:
+                    names[owner] = name.encode()
+            self._names = names
+            self._names_for = port_names
+        done = ctypes.c_uint32()
+        size = self._dll.ms_cap_format(
+            self._out, self._kept_now, self._names, self._text, len(self._text),
+            ctypes.byref(done),
+        )  # fmt: skip
+        if done.value != self._kept_now:
+            raise RuntimeError("ms_cap_format: a line did not fit its buffer")
+        return ctypes.string_at(self._text, size)
 
     def error(self) -> str:
         return self._err.value.decode(errors="replace")

@@ -322,6 +322,19 @@ class Summary:
                 print(f"  skipped {count} packet(s) of unsupported {what}", file=err)
 
 
+def write_kept(run: CaptureRun, formatter: Formatter, as_json: bool, out: TextIO) -> None:
+    """Text lines come from C, straight to a binary stream when there is one; JSON from Python."""
+    if as_json:
+        out.write(formatter.lines(run.rows()))
+        return
+    binary = getattr(out, "buffer", None)
+    if binary is None:
+        out.write(run.text(formatter.port_names))
+        return
+    out.flush()
+    binary.write(run.text_bytes(formatter.port_names))
+
+
 def read_all(
     run: CaptureRun,
     core: Core,
@@ -342,12 +355,12 @@ def read_all(
             want = None if args.quiet else budget
         else:
             want = limit - run.kept
-        result, rows = run.run(
+        result, kept = run.run(
             core, direction, egress_owner, args.no_host_port, selection, budget, want
         )
-        if rows and not args.quiet:
+        if kept and not args.quiet:
             with bar.writing():
-                out.write(formatter.lines(rows))
+                write_kept(run, formatter, args.json, out)
         bar.update(run.offset if bar.by_bytes else run.read)
         if result is Result.ERROR:
             raise CaptureError(run.error())

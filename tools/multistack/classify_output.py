@@ -51,7 +51,7 @@ class Formatter:
         self.direction = direction.name.lower()
         self.as_json = as_json
         self._addresses: dict[bytes, str] = {}
-        self._second = -1
+        self._second: int | None = None  # the second self._clock shows (any int may come)
         self._clock = ""
 
     def _address(self, family: int, raw: bytes) -> str:

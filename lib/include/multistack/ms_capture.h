@@ -96,4 +96,16 @@ int ms_cap_run(struct ms_cap *cap, struct ms_core *core, unsigned dir, uint16_t 
 	       struct ms_cap_record *out, uint32_t max, uint32_t *n_out,
 	       struct ms_cap_totals *totals, char *err, size_t errlen);
 
+/*
+ * The text line of each record, as `multistack classify` prints it (see
+ * tools/multistack/classify_output.py): number, local time of day, protocol,
+ * source > destination, verdict, the port name for a port verdict, reason.
+ * `port_names[owner]` names owners (NULL: "owner<n>").  Writes at most `size`
+ * bytes to `buf` and returns how many; stops before a line that does not fit,
+ * and stores in *n_done how many records were written.
+ */
+size_t ms_cap_format(const struct ms_cap_record *recs, uint32_t n,
+		     const char *const port_names[MS_MAX_OWNERS], char *buf, size_t size,
+		     uint32_t *n_done);
+
 #endif
