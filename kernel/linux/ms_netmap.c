@@ -294,11 +294,6 @@ static int ms_vale_config(struct nm_ifreq *nifr)
 	return 0;
 }
 
-void ms_linux_owner_gone(u16 owner)
-{
-	ms_requests_owner_gone(ms_linux_requests, owner, NULL);
-}
-
 /* A port leaves the switch: its registrations go, and their sockets are let go. */
 static void ms_vale_dtor(const struct netmap_vp_adapter *vp)
 {
@@ -308,7 +303,7 @@ static void ms_vale_dtor(const struct netmap_vp_adapter *vp)
 		atomic_set(&ms_host_port, -1);
 		ms_core_clear_nic_mac(ms_linux_core);
 	}
-	ms_linux_owner_gone((u16) vp->bdg_port);
+	ms_requests_owner_gone(ms_linux_requests, (uint16_t) vp->bdg_port, NULL);
 	ms_port_unwatch(vp);
 }
 

@@ -18,7 +18,4 @@ struct netmap_vp_adapter *ms_port_of_caller(const char *name);
 int ms_port_watch(struct netmap_vp_adapter *vp);
 void ms_port_unwatch(const struct netmap_vp_adapter *vp);
 
-/* ms_netmap.c: an owner's rings are gone; its registrations end. */
-void ms_linux_owner_gone(u16 owner);
-
 #endif

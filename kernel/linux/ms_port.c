@@ -229,7 +229,7 @@ static int ms_watched_register(struct netmap_adapter *na, int onoff)
 		owner_left = ms_unwatch_locked(na, &gone);
 	mutex_unlock(&ms_watch_mutex);
 	if (owner_left) {
-		ms_linux_owner_gone(gone.owner);
+		ms_requests_owner_gone(ms_linux_requests, gone.owner, NULL);
 		module_put(THIS_MODULE);
 	}
 	return err;
