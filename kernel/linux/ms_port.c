@@ -179,6 +179,8 @@ struct ms_watch {
 
 static DEFINE_MUTEX(ms_watch_mutex);
 static struct ms_watch ms_watches[NM_BDG_MAXPORTS];
+/* netmap's hook for VALE ports (one function for all of them), as first seen. */
+static int (*ms_vp_register)(struct netmap_adapter *na, int onoff);
 
 static struct ms_watch *ms_watch_of(const struct netmap_adapter *na)
 {
@@ -211,15 +213,16 @@ static bool ms_unwatch_locked(struct netmap_adapter *na, struct ms_watch *out)
 static int ms_watched_register(struct netmap_adapter *na, int onoff)
 {
 	int (*saved)(struct netmap_adapter * na, int onoff);
+	struct ms_watch *watch;
 	struct ms_watch gone;
 	bool owner_left = false;
 	int err;
 
 	mutex_lock(&ms_watch_mutex);
-	saved = ms_watch_of(na) ? ms_watch_of(na)->saved_register : NULL;
+	watch = ms_watch_of(na);
+	/* Unwatched a moment ago (last UNBIND) but called through the hook netmap had read. */
+	saved = watch ? watch->saved_register : ms_vp_register;
 	mutex_unlock(&ms_watch_mutex);
-	if (WARN_ON_ONCE(!saved))
-		return EINVAL;
 	err = saved(na, onoff);
 	if (onoff)
 		return err;
@@ -249,6 +252,12 @@ int ms_port_watch(struct netmap_vp_adapter *vp)
 		err = ENOSPC;
 		goto out;
 	}
+	/* Every plain VALE port has netmap's same hook; anything else is not wrapped. */
+	if (!na->nm_register || (ms_vp_register && na->nm_register != ms_vp_register)) {
+		err = EBUSY;
+		goto out;
+	}
+	ms_vp_register = na->nm_register;
 	slot->na = na;
 	slot->owner = (u16) vp->bdg_port;
 	slot->saved_register = na->nm_register;
