@@ -266,3 +266,8 @@ uint64_t ms_requests_refused_for_limit(struct ms_requests *rq)
 	ms_os_unlock(rq->lock);
 	return refused;
 }
+
+struct ms_limits ms_requests_limits(const struct ms_requests *rq)
+{
+	return rq->limits;
+}

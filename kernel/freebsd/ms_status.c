@@ -17,6 +17,7 @@
 #include <sys/sysctl.h>
 
 #include "ms_fbsd.h"
+#include "multistack/ms_request.h"
 
 struct ms_status_row {
 	struct ms_registration reg;
@@ -106,6 +107,7 @@ static void ms_print_counters(struct sbuf *sb, const struct ms_stats *stats)
 int ms_status_sysctl(SYSCTL_HANDLER_ARGS)
 {
 	struct ms_snapshot snap = { 0 };
+	struct ms_limits limits;
 	struct ms_stats *stats;
 	struct sbuf *sb;
 	uint32_t i;
@@ -120,6 +122,10 @@ int ms_status_sysctl(SYSCTL_HANDLER_ARGS)
 	sb = sbuf_new_for_sysctl(NULL, NULL, 4096, req);
 	sbuf_cat(sb, "multistack-status 1\n");
 	sbuf_printf(sb, "switch name=%s registrations=%u\n", ms_sw.name, snap.count);
+	limits = ms_requests_limits(ms_sw.requests);
+	sbuf_printf(sb, "limits max_registrations=%u max_per_port=%u refused=%ju\n",
+		    limits.max_registrations, limits.max_per_port,
+		    (uintmax_t) ms_requests_refused_for_limit(ms_sw.requests));
 	for (i = 0; i < snap.count; i++)
 		ms_print_row(sb, &snap.rows[i]);
 	ms_print_counters(sb, stats);

@@ -75,13 +75,18 @@ static int ms_proc_reg(const struct ms_registration *reg, void *arg)
 static int ms_proc_show(struct seq_file *m, void *v)
 {
 	static struct ms_stats
-	    stats; /* 432 bytes: too big for the stack; guarded by ms_proc_mutex */
+	    stats; /* hundreds of bytes: too big for the stack; guarded by ms_proc_mutex */
 	static DEFINE_MUTEX(ms_proc_mutex);
+	struct ms_limits limits;
 	unsigned dir, reason;
 
 	(void) v;
 	seq_puts(m, "multistack-status 1\n");
 	seq_printf(m, "switch name=%s registrations=%u\n", ms_switch_name, ms_count(ms_linux_core));
+	limits = ms_requests_limits(ms_linux_requests);
+	seq_printf(m, "limits max_registrations=%u max_per_port=%u refused=%llu\n",
+		   limits.max_registrations, limits.max_per_port,
+		   (unsigned long long) ms_requests_refused_for_limit(ms_linux_requests));
 	ms_foreach(ms_linux_core, ms_proc_reg, m);
 	mutex_lock(&ms_proc_mutex);
 	ms_stats_read(ms_linux_core, &stats);

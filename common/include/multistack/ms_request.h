@@ -69,6 +69,8 @@ uint32_t ms_requests_owner_gone(struct ms_requests *rq, uint16_t owner, void *re
 
 /* How many registrations refused for a limit (ENOSPC) since creation. */
 uint64_t ms_requests_refused_for_limit(struct ms_requests *rq);
+/* The limits in force, for the status listing. */
+struct ms_limits ms_requests_limits(const struct ms_requests *rq);
 
 /* The one place a core status becomes an errno. */
 int ms_status_errno(enum ms_status status);
