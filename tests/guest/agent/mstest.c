@@ -903,27 +903,11 @@ static void fork_holder(int fd)
 /* Puts a copy of fd in flight: sent on a unix socket nobody reads. */
 static void put_in_flight(int fd)
 {
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
 		die("socketpair");
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sv[0], &msg, 0) != 1)
+	if (mst_send_fd(sv[0], fd) != 0)
 		die("sendmsg");
 	printf("socket fd=%d in flight\n", fd); /* sv stays open: the message stays queued */
 }

@@ -75,6 +75,8 @@ int mst_become_user(unsigned uid);
 int mst_unshare_net(void);
 /* Listens on the unix socket path, hands fd to the first process that connects. */
 int mst_give_fd(const char *path, int fd);
+/* Sends fd in one SCM_RIGHTS message on the connected unix socket conn. */
+int mst_send_fd(int conn, int fd);
 /* Connects to path (waiting up to timeout_ms for it) and returns the fd handed over, or -errno. */
 int mst_take_fd(const char *path, int timeout_ms);
 /* make(arg) in a child in its own user + network namespace; its fd comes back, or -errno. */

@@ -78,7 +78,7 @@ int mst_unshare_net(void)
 	return err;
 }
 
-static int send_fd(int conn, int fd)
+int mst_send_fd(int conn, int fd)
 {
 	char byte = 'F';
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -154,7 +154,7 @@ int mst_give_fd(const char *path, int fd)
 		err = errno;
 		goto out;
 	}
-	err = send_fd(conn, fd);
+	err = mst_send_fd(conn, fd);
 	close(conn);
 out:
 	if (lfd >= 0)
@@ -207,7 +207,7 @@ int mst_in_new_netns(int (*make)(void *arg), void *arg)
 			fprintf(stderr, "mstest: in a new namespace: %s\n", strerror(-fd));
 			_exit(1);
 		}
-		_exit(send_fd(sv[1], fd) ? 1 : 0);
+		_exit(mst_send_fd(sv[1], fd) ? 1 : 0);
 	}
 	close(sv[1]);
 	fd = recv_fd(sv[0]);
