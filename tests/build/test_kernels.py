@@ -138,43 +138,51 @@ def _chroot(tmp_path: Path) -> Path:
     return root
 
 
+# Sample data only, taken from ORDERED: the tests below install these into a fake chroot.
+# None needs to exist on the machine, so Debian moving on changes nothing here.
+BOOKWORM_OLD, BOOKWORM_NEW = ORDERED[ORDERED.index("6.1.0-9-amd64") :][:2]
+BOOKWORM_MISSING = BOOKWORM_OLD.replace("-9-", "-8-")
+TRIXIE = next(r for r in ORDERED if r.endswith("+deb13-amd64") and r.startswith("6.12."))
+TRIXIE_BACKPORTS = next(r for r in reversed(ORDERED) if r.endswith("+deb13-amd64"))
+
+
 def test_find_kernels_in_a_chroot(tmp_path: Path) -> None:
     root = _chroot(tmp_path)
-    _install(root, "6.1.0-10-amd64", headers=True, image="boot")
-    _install(root, "6.1.0-9-amd64", headers=True, image=None)
-    _install(root, "7.3.10+deb13-amd64", headers=False, image="modules")
-    _install(root, "6.12.57+deb13-amd64", headers=True, image="boot", absolute_link=False)
+    _install(root, BOOKWORM_NEW, headers=True, image="boot")
+    _install(root, BOOKWORM_OLD, headers=True, image=None)
+    _install(root, TRIXIE_BACKPORTS, headers=False, image="modules")
+    _install(root, TRIXIE, headers=True, image="boot", absolute_link=False)
     found = find_kernels(root)
     assert [k.release for k in found] == [
-        "6.1.0-9-amd64",
-        "6.1.0-10-amd64",
-        "6.12.57+deb13-amd64",
-        "7.3.10+deb13-amd64",
+        BOOKWORM_OLD,
+        BOOKWORM_NEW,
+        TRIXIE,
+        TRIXIE_BACKPORTS,
     ]
     by_release = {k.release: k for k in found}
     # The absolute build link is followed inside the chroot, not on the host.
-    assert by_release["6.1.0-10-amd64"].headers == root / "usr/src/linux-headers-6.1.0-10-amd64"
-    assert by_release["6.1.0-10-amd64"].image == root / "boot/vmlinuz-6.1.0-10-amd64"
-    assert by_release["6.1.0-9-amd64"].image is None
-    assert by_release["6.1.0-9-amd64"].modules == root / "usr/lib/modules/6.1.0-9-amd64"
-    assert by_release["7.3.10+deb13-amd64"].headers is None
-    assert by_release["7.3.10+deb13-amd64"].image == (
-        root / "usr/lib/modules/7.3.10+deb13-amd64/vmlinuz"
+    assert by_release[BOOKWORM_NEW].headers == root / f"usr/src/linux-headers-{BOOKWORM_NEW}"
+    assert by_release[BOOKWORM_NEW].image == root / f"boot/vmlinuz-{BOOKWORM_NEW}"
+    assert by_release[BOOKWORM_OLD].image is None
+    assert by_release[BOOKWORM_OLD].modules == root / "usr/lib/modules" / BOOKWORM_OLD
+    assert by_release[TRIXIE_BACKPORTS].headers is None
+    assert by_release[TRIXIE_BACKPORTS].image == (
+        root / "usr/lib/modules" / TRIXIE_BACKPORTS / "vmlinuz"
     )
-    headers = by_release["6.12.57+deb13-amd64"].headers
+    headers = by_release[TRIXIE].headers
     assert headers is not None and (headers / "Makefile").is_file()
 
-    assert newest(found) == by_release["7.3.10+deb13-amd64"]
-    assert newest(found, need_headers=True) == by_release["6.12.57+deb13-amd64"]
-    assert newest(found, need_headers=True, need_image=True) == by_release["6.12.57+deb13-amd64"]
-    assert kernels.find("6.1.0-9-amd64", root) == by_release["6.1.0-9-amd64"]
-    assert kernels.find("6.1.0-8-amd64", root) is None
+    assert newest(found) == by_release[TRIXIE_BACKPORTS]
+    assert newest(found, need_headers=True) == by_release[TRIXIE]
+    assert newest(found, need_headers=True, need_image=True) == by_release[TRIXIE]
+    assert kernels.find(BOOKWORM_OLD, root) == by_release[BOOKWORM_OLD]
+    assert kernels.find(BOOKWORM_MISSING, root) is None
 
 
 def test_headers_without_makefile_do_not_count(tmp_path: Path) -> None:
     root = _chroot(tmp_path)
-    _install(root, "6.1.0-57-amd64", headers=True, image="boot")
-    (root / "usr/src/linux-headers-6.1.0-57-amd64/Makefile").unlink()
+    _install(root, BOOKWORM_NEW, headers=True, image="boot")
+    (root / f"usr/src/linux-headers-{BOOKWORM_NEW}/Makefile").unlink()
     (kernel,) = find_kernels(root)
     assert kernel.headers is None
     assert newest([kernel], need_headers=True) is None
@@ -209,12 +217,12 @@ def test_debian_default_is_installed_when_debian_names_one() -> None:
 def test_default_kernel_in_a_chroot_is_the_newest_with_what_is_asked(tmp_path: Path) -> None:
     # No running kernel and no dpkg database in a chroot: the newest usable one is the default.
     root = _chroot(tmp_path)
-    _install(root, "6.1.0-10-amd64", headers=True, image="boot")
-    _install(root, "6.1.0-9-amd64", headers=True, image="boot")
-    _install(root, "6.12.57+deb13-amd64", headers=False, image="boot")
-    assert kernels.default_kernel(root=root).release == "6.12.57+deb13-amd64"
+    _install(root, BOOKWORM_NEW, headers=True, image="boot")
+    _install(root, BOOKWORM_OLD, headers=True, image="boot")
+    _install(root, TRIXIE, headers=False, image="boot")
+    assert kernels.default_kernel(root=root).release == TRIXIE
     picked = kernels.default_kernel(need_headers=True, need_image=True, root=root)
-    assert picked is not None and picked.release == "6.1.0-10-amd64"
+    assert picked is not None and picked.release == BOOKWORM_NEW
     assert kernels.default_kernel(need_headers=True, root=_chroot(tmp_path / "empty")) is None
 
 
