@@ -257,6 +257,29 @@ uint32_t ms_requests_owner_gone(struct ms_requests *rq, uint16_t owner, void *re
 	return removed;
 }
 
+bool ms_requests_revoke(struct ms_requests *rq, void *ctx, const struct ms_tuple *tuple,
+			uint16_t owner, bool (*is_it)(const void *cookie, const void *arg),
+			const void *arg)
+{
+	struct ms_registration reg;
+	void *cookie = NULL;
+	bool revoked = false;
+
+	if (owner >= MS_MAX_OWNERS)
+		return false;
+	ms_os_lock(rq->lock);
+	if (ms_query(rq->core, tuple, &reg) == MS_OK && reg.owner == owner && reg.cookie &&
+	    is_it(reg.cookie, arg) && ms_unbind(rq->core, tuple, owner, &cookie) == MS_OK) {
+		rq->host->release(cookie, NULL);
+		rq->total--;
+		if (--rq->per_owner[owner] == 0)
+			rq->host->owner_idle(ctx, owner);
+		revoked = true;
+	}
+	ms_os_unlock(rq->lock);
+	return revoked;
+}
+
 uint64_t ms_requests_refused_for_limit(struct ms_requests *rq)
 {
 	uint64_t refused;

@@ -35,18 +35,26 @@ static int fake_caller_port(void *ctx, const char *name, uint16_t *owner)
 	return 0;
 }
 
+/* One cookie per proof, told apart by the descriptor that proved it. */
+static int fake_proofs[64];
+
 static int fake_take_proof(void *ctx, const struct ms_tuple *tuple, int32_t fd, const char *port,
 			   void **cookie)
 {
 	(void) ctx;
 	(void) tuple;
-	(void) fd;
 	(void) port;
 	if (fake.proof_error)
 		return fake.proof_error;
 	fake.proofs_live++;
-	*cookie = &fake;
+	fake_proofs[fd & 63] = fd;
+	*cookie = &fake_proofs[fd & 63];
 	return 0;
+}
+
+static bool fake_proof_of_fd(const void *cookie, const void *arg)
+{
+	return *(const int *) cookie == *(const int *) arg;
 }
 
 static int fake_commit_proof(void *ctx, void *cookie)
@@ -295,6 +303,45 @@ static void query_tells_others_only_that_a_tuple_is_taken(void)
 	teardown();
 }
 
+static void revoke_ends_only_the_registration_it_names(void)
+{
+	struct ms_tuple tuple;
+	struct ms_req req;
+	int fd;
+
+	setup(10, 10);
+	fake.caller_owner = 2;
+	req = request(MS_CMD_BIND, 53);
+	req.fd = 7;
+	CHECK_EQ(send_req(&req), 0);
+	memset(&tuple, 0, sizeof(tuple));
+	tuple.family = req.family;
+	tuple.proto = req.proto;
+	tuple.port = req.port;
+	memcpy(tuple.addr, req.addr, sizeof(tuple.addr));
+	/* Another proof, another owner, another tuple: nothing happens. */
+	fd = 8;
+	CHECK(!ms_requests_revoke(rq, NULL, &tuple, 2, fake_proof_of_fd, &fd));
+	fd = 7;
+	CHECK(!ms_requests_revoke(rq, NULL, &tuple, 3, fake_proof_of_fd, &fd));
+	tuple.port = 54;
+	CHECK(!ms_requests_revoke(rq, NULL, &tuple, 2, fake_proof_of_fd, &fd));
+	CHECK_EQ(fake.proofs_live, 1);
+	CHECK_EQ(fake.idle_owner, -1);
+	/* The one it names: gone, its proof given back, the owner idle, the tuple free again. */
+	tuple.port = 53;
+	CHECK(ms_requests_revoke(rq, NULL, &tuple, 2, fake_proof_of_fd, &fd));
+	CHECK_EQ(fake.proofs_live, 0);
+	CHECK_EQ(fake.idle_owner, 2);
+	CHECK(!ms_requests_revoke(rq, NULL, &tuple, 2, fake_proof_of_fd, &fd));
+	req = request(MS_CMD_UNBIND, 53);
+	CHECK_EQ(send_req(&req), ENOENT);
+	fake.caller_owner = 3;
+	req = request(MS_CMD_BIND, 53);
+	CHECK_EQ(send_req(&req), 0);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(malformed_requests_are_einval_before_anything_else);
@@ -303,5 +350,6 @@ int main(void)
 	RUN(a_failed_hand_over_undoes_the_registration);
 	RUN(limits_are_enospc_per_port_and_per_switch);
 	RUN(query_tells_others_only_that_a_tuple_is_taken);
+	RUN(revoke_ends_only_the_registration_it_names);
 	return ms_test_failures != 0;
 }

@@ -67,6 +67,16 @@ struct ms_request_result ms_request(struct ms_requests *rq, void *ctx,
 /* An owner is gone (port closed, rings released): its registrations end. */
 uint32_t ms_requests_owner_gone(struct ms_requests *rq, uint16_t owner, void *release_arg);
 
+/*
+ * Ends one registration after the fact: the one of `tuple` by `owner` whose
+ * cookie `is_it` recognises (a glue that hands the proof over after BIND has
+ * returned, and finds it failed).  Another registration of the tuple, made
+ * meanwhile, is left alone.  `ctx` goes to owner_idle.  True if it ended one.
+ */
+bool ms_requests_revoke(struct ms_requests *rq, void *ctx, const struct ms_tuple *tuple,
+			uint16_t owner, bool (*is_it)(const void *cookie, const void *arg),
+			const void *arg);
+
 /* How many registrations refused for a limit (ENOSPC) since creation. */
 uint64_t ms_requests_refused_for_limit(struct ms_requests *rq);
 /* The limits in force, for the status listing. */
