@@ -4,9 +4,9 @@
  * limits, QUERY's answer, every errno), fed with what only FreeBSD knows:
  * the caller's port (ms_switch.c) and the socket proving ownership
  * (ms_owner.c).  netmap calls this with the switch's read lock held, an
- * rwlock: nothing here sleeps, so the proof is not handed over by closing
- * the caller's descriptor as on Linux (kern_close() may sleep); the file
- * reference held while the registration lives keeps the port bound.
+ * rwlock: nothing here sleeps, so the caller's descriptor of the proof is
+ * closed on the caller's way back to user mode (ms_handover.c), where Linux
+ * closes it at once.
  */
 #include <sys/param.h>
 #include <sys/systm.h>
@@ -27,30 +27,42 @@ CTASSERT(sizeof(((struct nm_ifreq *) NULL)->data) == sizeof(struct ms_req));
 CTASSERT(MS_MAX_OWNERS >= NM_BDG_MAXPORTS);
 CTASSERT(MS_NAME_MAX == MS_REQ_PORT_NAME_LEN);
 
+/* What one request has learnt so far, for the hooks that follow. */
+struct ms_call {
+	uint16_t owner;
+	struct ms_tuple tuple;
+};
+
 static int ms_host_caller_port(void *ctx, const char *name, uint16_t *owner)
 {
-	(void) ctx;
-	return (ms_switch_caller_port(name, owner) == 0 ? 0 : EPERM);
+	struct ms_call *call = ctx;
+
+	if (ms_port_of_caller(name, owner) != 0)
+		return (EPERM);
+	call->owner = *owner;
+	return (0);
 }
 
 static int ms_host_take_proof(void *ctx, const struct ms_tuple *tuple, int32_t fd, const char *port,
 			      void **cookie)
 {
+	struct ms_call *call = ctx;
 	struct thread *td = curthread;
 	struct ms_fbsd_reg *reg;
 	struct file *fp;
 	int error;
 
-	(void) ctx;
-	error = ms_owner_find_socket(td, tuple, fd, &fp);
+	error = ms_owner_find_socket(td, tuple, fd, &fp, &fd);
 	if (error != 0)
 		return (error);
+	call->tuple = *tuple;
 	reg = malloc(sizeof(*reg), M_MULTISTACK, M_NOWAIT | M_ZERO);
 	if (reg == NULL) {
 		ms_file_drop(fp);
 		return (ENOMEM);
 	}
 	reg->fp = fp;
+	reg->fd = fd;
 	reg->pid = td->td_proc->p_pid;
 	reg->uid = td->td_ucred->cr_uid;
 	strlcpy(reg->port, port + strlen(ms_sw.name), sizeof(reg->port));
@@ -60,9 +72,10 @@ static int ms_host_take_proof(void *ctx, const struct ms_tuple *tuple, int32_t f
 
 static int ms_host_commit_proof(void *ctx, void *cookie)
 {
-	(void) ctx;
-	(void) cookie;
-	return (0);
+	const struct ms_call *call = ctx;
+	const struct ms_fbsd_reg *reg = cookie;
+
+	return (ms_handover_start(reg->fp, reg->fd, &call->tuple, call->owner));
 }
 
 /* Nothing watches an owner on FreeBSD: the dtor ends its registrations. */
@@ -96,12 +109,13 @@ const struct ms_request_host *ms_config_host(void)
 
 int ms_config(struct nm_ifreq *nr)
 {
+	struct ms_call call = { 0 };
 	struct ms_request_result result;
 	struct ms_req req;
 	char line[128];
 
 	memcpy(&req, nr->data, sizeof(req));
-	result = ms_request(ms_sw.requests, NULL, nr->nifr_name, &req);
+	result = ms_request(ms_sw.requests, &call, nr->nifr_name, &req);
 	if (result.error != 0) {
 		snprintf(line, sizeof(line),
 			 "request %u for %u/%u port %u by pid %d on %.16s: %s "

@@ -19,6 +19,7 @@ struct nm_ifreq;
 struct nm_bdg_fwd;
 struct nm_bridge;
 struct netmap_vp_adapter;
+struct vnet;
 
 /* Longest switch or port name netmap accepts in nm_ifreq (IFNAMSIZ, NUL included). */
 #define MS_NAME_MAX 16
@@ -32,6 +33,7 @@ struct netmap_vp_adapter;
 struct ms_fbsd_reg {
 	STAILQ_ENTRY(ms_fbsd_reg) release_link;
 	struct file *fp;
+	int fd; /* the caller's descriptor of fp at BIND, until handed over */
 	pid_t pid;
 	uid_t uid;
 	char port[MS_NAME_MAX]; /* the owner's port name, switch prefix removed */
@@ -57,15 +59,30 @@ void ms_release_cookie_now(void *cookie, void *arg); /* only where sleeping is a
 void ms_file_drop(struct file *fp);
 
 /* ms_owner.c: the caller's socket bound to a tuple, referenced, or an errno. */
-int ms_owner_find_socket(struct thread *td, const struct ms_tuple *tuple, int fd,
-			 struct file **fpp);
+int ms_owner_find_socket(struct thread *td, const struct ms_tuple *tuple, int fd, struct file **fpp,
+			 int *fd_out);
+
+/*
+ * ms_handover.c: closes the caller's descriptor of a registered proof when
+ * the request returns to user mode (ms_handover_start() under the switch
+ * lock; ENOMEM, or EOPNOTSUPP where the kernel has no module ASTs).
+ */
+void ms_handover_init(void);
+void ms_handover_fini(void);
+int ms_handover_start(struct file *fp, int fd, const struct ms_tuple *tuple, uint16_t owner);
 
 /* ms_switch.c: the switch callbacks and port roles. */
 uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
 			  void *private_data);
 void ms_switch_dtor(const struct netmap_vp_adapter *vp);
-int ms_switch_caller_port(const char *nifr_name, uint16_t *owner);
 void ms_switch_open_up(void);
+bool ms_port_is_host(const struct netmap_vp_adapter *vp);
+void ms_note_bridge(struct nm_bridge *b);
+
+/* ms_port.c: the caller's own port (an owner id) or EPERM; the switch's network stack. */
+int ms_port_of_caller(const char *nifr_name, uint16_t *owner);
+bool ms_vnet_is_switchs(const struct vnet *vnet);
+bool ms_caller_in_switchs_vnet(void);
 
 /* ms_config.c: NIOCCONFIG through common/ms_request.c, and the hooks it is given. */
 struct ms_request_host;

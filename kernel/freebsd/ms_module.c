@@ -132,6 +132,7 @@ static void ms_teardown(void)
 {
 	ms_status_remove();
 	ms_unhook();
+	ms_handover_fini();
 	/* The core's deferred frees call back into this module: let them run first. */
 	NET_EPOCH_DRAIN_CALLBACKS();
 	ms_requests_destroy(ms_sw.requests);
@@ -156,6 +157,7 @@ static int ms_load(void)
 		return (EINVAL);
 	}
 	ms_release_init();
+	ms_handover_init();
 	status = ms_core_create(&ms_sw.core);
 	if (status == MS_OK)
 		status =

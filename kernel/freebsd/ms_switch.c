@@ -8,7 +8,8 @@
  *   - the host stack: the bwrap's second port, whose na_hostvp points at
  *     itself;
  *   - a user-level stack: any other VALE port.  Its bdg_port index is the
- *     owner id the core knows.  The NIC and the host stack never own tuples.
+ *     owner id the core knows.  The NIC and the host stack never own tuples
+ *     (ms_port.c tells which stack port is a caller's).
  *
  * netmap calls lookup with the switch's read lock held, and dtor with its
  * write lock held: port indexes and bdg_ports[] cannot change meanwhile.
@@ -17,7 +18,6 @@
 #include <sys/systm.h>
 
 #include <machine/atomic.h>
-#include <sys/conf.h>
 #include <sys/epoch.h>
 #include <sys/socket.h>
 
@@ -92,7 +92,7 @@ static uint32_t ms_nic_port(struct nm_bridge *b)
  * ms_switch_open_up().  Every writer stores the same pointer, and the only
  * reader runs after the hooks are gone: an aligned pointer store suffices.
  */
-static void ms_note_bridge(struct nm_bridge *b)
+void ms_note_bridge(struct nm_bridge *b)
 {
 	if (b != NULL && ms_sw.bridge != b)
 		ms_sw.bridge = b;
@@ -107,7 +107,7 @@ static uint32_t ms_host_port_of(struct netmap_vp_adapter *nic)
 	return ((uint32_t) bna->host.bdg_port);
 }
 
-static bool ms_port_is_host(const struct netmap_vp_adapter *vp)
+bool ms_port_is_host(const struct netmap_vp_adapter *vp)
 {
 	return (!nm_is_bwrap(__DECONST(struct netmap_adapter *, &vp->up)) &&
 		vp->up.na_hostvp == vp);
@@ -193,39 +193,6 @@ void ms_switch_dtor(const struct netmap_vp_adapter *vp)
 	}
 	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS)
 		ms_requests_owner_gone(ms_sw.requests, (uint16_t) vp->bdg_port, NULL);
-}
-
-/*
- * The caller's own port.  NIOCCONFIG arrives through netmap's ioctl on one
- * of the caller's descriptors; during that ioctl devfs knows the file in use
- * (curthread->td_fpop), so devfs_get_cdevpriv() returns netmap's private
- * state of exactly that descriptor.  The caller's port is the user-level
- * port of this switch that the descriptor has open, and only if nifr_name
- * names it: a process can act for no port but one it holds itself.
- * (Linux, which cannot see the ioctl's descriptor from config, accepts any
- * netmap descriptor of the caller open on that port.)
- */
-int ms_switch_caller_port(const char *nifr_name, uint16_t *owner)
-{
-	struct netmap_priv_d *priv = NULL;
-	struct netmap_vp_adapter *vp;
-	struct netmap_adapter *na;
-
-	if (devfs_get_cdevpriv((void **) &priv) != 0 || priv == NULL)
-		return (EPERM);
-	na = priv->np_na;
-	if (na == NULL || nm_is_bwrap(na) || na->na_vp != (struct netmap_vp_adapter *) na)
-		return (EPERM);
-	vp = (struct netmap_vp_adapter *) na;
-	if (vp->na_bdg == NULL || ms_port_is_host(vp) || vp->bdg_port < 0 ||
-	    vp->bdg_port >= NM_BDG_MAXPORTS)
-		return (EPERM);
-	if (strncmp(na->name, ms_sw.name, strlen(ms_sw.name)) != 0 ||
-	    strncmp(na->name, nifr_name, MS_NAME_MAX) != 0)
-		return (EPERM);
-	ms_note_bridge(vp->na_bdg);
-	*owner = (uint16_t) vp->bdg_port;
-	return (0);
 }
 
 /*

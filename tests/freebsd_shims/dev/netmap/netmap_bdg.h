@@ -60,6 +60,7 @@ struct nm_bridge {
 	struct netmap_vp_adapter *bdg_ports[NM_BDG_MAXPORTS];
 #define NM_BDG_EXCLUSIVE 2 /* taken by a module: only its auth token may change it */
 	uint8_t bdg_flags;
+	void *private_data; /* what netmap_bdg_regops() was given; lookup receives it */
 };
 
 #endif /* MS_SHIM_NETMAP_BDG_H */

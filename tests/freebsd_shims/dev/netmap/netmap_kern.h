@@ -20,6 +20,16 @@
 struct nm_bridge;
 struct netmap_vp_adapter;
 
+/* A ring's direction; netmap numbers receive first. */
+enum txrx { NR_RX = 0, NR_TX = 1, NR_TXRX };
+
+/* One ring of a port, as the kernel tracks who has it bound. */
+struct netmap_kring {
+	uint32_t nr_kflags; /* NKR_EXCLUSIVE: one descriptor bound it with NR_EXCLUSIVE */
+	uint32_t users;	    /* descriptors that have this ring bound */
+};
+#define NKR_EXCLUSIVE 0x2
+
 /* Any netmap port: a NIC, a VALE port, the host stack. */
 struct netmap_adapter {
 	struct netmap_vp_adapter *na_vp;     /* the switch port standing for this adapter */
@@ -27,7 +37,21 @@ struct netmap_adapter {
 	void *na_private;		     /* a host-stack port: its NIC's wrapper */
 	char name[NETMAP_REQ_IFNAMSIZ];
 	struct ifnet *ifp; /* a NIC's wrapper: the NIC's interface (its Ethernet address) */
+	u_int num_rx_rings;
+	u_int num_tx_rings;
+	struct netmap_kring **tx_rings;
+	struct netmap_kring **rx_rings;
 };
+
+/* The rings of one direction, and how many there are (netmap's accessors). */
+static __inline struct netmap_kring **NMR(struct netmap_adapter *na, enum txrx t)
+{
+	return (t == NR_TX ? na->tx_rings : na->rx_rings);
+}
+static __inline u_int nma_get_nrings(struct netmap_adapter *na, enum txrx t)
+{
+	return (t == NR_TX ? na->num_tx_rings : na->num_rx_rings);
+}
 
 /* A port of a VALE switch. */
 struct netmap_vp_adapter {
@@ -46,6 +70,10 @@ int nm_is_bwrap(struct netmap_adapter *na);
 /* What devfs_get_cdevpriv() gives back for a descriptor of /dev/netmap. */
 struct netmap_priv_d {
 	struct netmap_adapter *np_na;
+	uint32_t np_flags; /* the registration's nr_flags (NR_EXCLUSIVE, ...) */
+	/* The rings this descriptor has bound: [np_qfirst, np_qlast) of each direction. */
+	u_int np_qfirst[NR_TXRX];
+	u_int np_qlast[NR_TXRX];
 };
 
 /* The first slot of a frame the switch forwards, as lookup sees it. */
