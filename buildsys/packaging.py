@@ -24,6 +24,15 @@ from buildsys.meta import Meta, read_meta, release_tuple
 TEMPLATE_SUFFIX = ".j2"
 _DKMS_TEMPLATE = Path("packaging/dkms.conf.j2")
 
+# The project's home and release URL pattern (what the FreeBSD port's MASTER_SITES and the
+# Debian package's Homepage and watch file name), and who answers for the packages.
+HOMEPAGE = "https://github.com/multistack/multistack"
+RELEASE_DIRECTORY = HOMEPAGE + "/releases/download/v{version}/"
+MAINTAINER_NAME = "multistack packagers"
+MAINTAINER_EMAIL = "packagers@multistack.dev"
+# One line, capitalised, no final period (what portlint asks of COMMENT).
+SUMMARY = "Netmap VALE switch module for user-level network stacks"
+
 # SPDX identifiers as the FreeBSD ports tree spells them (Mk/bsd.licenses.db.mk).
 _FREEBSD_LICENSES = {"BSD-2-Clause": "BSD2CLAUSE", "BSD-3-Clause": "BSD3CLAUSE", "MIT": "MIT"}
 
@@ -74,13 +83,22 @@ def template_context(meta: Meta, epoch: int) -> dict[str, Any]:
     """What the templates may use: the META fields plus values derived from them."""
     if meta.license not in _FREEBSD_LICENSES:
         raise ValueError(f"no FreeBSD ports name known for license {meta.license}")
-    major, minor = release_tuple(meta.freebsd_max)
+    max_major, _ = release_tuple(meta.freebsd_max)
     return {
         **{field: getattr(meta, field) for field in meta.__dataclass_fields__},
         "linux_kernel_regex": linux_kernel_regex(meta.linux_min, meta.linux_max),
         "freebsd_osversion_min": freebsd_osversion(meta.freebsd_min),
-        "freebsd_osversion_limit": freebsd_osversion(f"{major}.{minor + 1}"),
+        # The first release of the next major branch: every minor release of a branch is in.
+        "freebsd_osversion_limit": freebsd_osversion(f"{max_major + 1}.0"),
+        "freebsd_max_major": max_major,
         "freebsd_license": _FREEBSD_LICENSES[meta.license],
+        "freebsd_comment": SUMMARY,
+        "homepage": HOMEPAGE,
+        # The ports tree substitutes ${DISTVERSION}; the pattern documents a concrete release.
+        "master_sites": RELEASE_DIRECTORY.format(version="${DISTVERSION}"),
+        "release_url_pattern": RELEASE_DIRECTORY.format(version="VERSION")
+        + f"{meta.name}-VERSION.tar.gz",
+        "maintainer_email": MAINTAINER_EMAIL,
         "release_date_rfc2822": format_datetime(datetime.fromtimestamp(epoch, UTC)),
     }
 
