@@ -22,8 +22,6 @@ GENERATED = (
     "kernel/freebsd/Makefile",
     "kernel/freebsd/opt_sctp.h",
     "packaging/dkms/build-module.sh",
-    "packaging/debian/changelog",
-    "packaging/debian/copyright",
     "packaging/freebsd-port/Makefile",
     "packaging/freebsd-port/pkg-plist",
 )
@@ -181,3 +179,48 @@ def test_dirty_tree_is_refused_naming_the_files(tmp_path: Path) -> None:
     assert "refusing to build a release from a dirty tree" in output
     assert "META" in output and "stray file.txt" in output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def read_manifest(path: Path) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(top-level files, directories, generated files, excluded directories) of the manifest."""
+    top, directories, generated, excluded = set(), set(), set(), set()
+    for line in path.read_text().splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if entry.startswith("+"):
+            generated.add(entry[1:])
+        elif entry.startswith("-"):
+            excluded.add(entry[1:])
+        elif entry.endswith("/"):
+            directories.add(entry)
+        else:
+            top.add(entry)
+    return top, directories, generated, excluded
+
+
+def test_tarball_holds_exactly_the_manifest(release: tuple[Path, Path]) -> None:
+    repo, out = release
+    meta = read_meta(repo / "META")
+    top, directories, generated, excluded = read_manifest(repo / "packaging/MANIFEST")
+    assert excluded == set(EXCLUDED_PREFIXES)
+    assert not [path for path in top if "/" in path], "files below the top go by directory"
+    tracked = [
+        p
+        for p in subprocess.run(
+            ["git", "-C", str(repo), "ls-files", "-z"], capture_output=True, text=True, check=True
+        ).stdout.split("\0")
+        if p
+    ]
+    # A new top-level file or directory must be added to the manifest (or excluded) on purpose.
+    unlisted = [
+        p for p in tracked if p not in top and not p.startswith(tuple(directories | excluded))
+    ]
+    assert unlisted == []
+    expected = {p for p in tracked if not p.startswith(tuple(excluded))} | generated
+    prefix = f"{meta.name}-{meta.version}/"
+    with tarfile.open(tarball_of(out, repo)) as tar:
+        files = {m.name.removeprefix(prefix) for m in tar.getmembers() if not m.isdir()}
+    assert sorted(files - expected) == [], "in the tarball but not in packaging/MANIFEST"
+    assert sorted(expected - files) == [], "in packaging/MANIFEST but not in the tarball"
+    assert set(GENERATED) == generated

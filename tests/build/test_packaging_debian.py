@@ -1,47 +1,83 @@
-"""The Debian sketch: a multistack-dkms .deb built with dh_dkms from the release tarball."""
+"""The Debian packages (debian/): built from the release tarball as a source package with
+dpkg-buildpackage (dpkg-source -b, then the binaries) and from a git checkout, the same
+packages both ways, and lintian --pedantic clean when lintian is installed (./dev installs it).
+
+What the packages do when installed (with and without netmap, purge, a new kernel) is
+tests/build/test_debian_install.py's job, in a chroot.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from buildsys.dist import build_release
 from buildsys.meta import read_meta
+from buildsys.packaging import HOMEPAGE, MAINTAINER_EMAIL, MAINTAINER_NAME
 
 REPO = Path(__file__).resolve().parents[2]
+META = read_meta(REPO / "META")
+PACKAGES = (f"{META.name}-dkms", f"{META.name}-dev")
 
 for tool, package in (
     ("dpkg-buildpackage", "dpkg-dev"),
     ("dh", "debhelper"),
-    ("dh_dkms", "dh-dkms"),
     ("fakeroot", "fakeroot"),
 ):
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} is missing (apt-get install {package})", allow_module_level=True)
+if subprocess.run(["/usr/bin/python3", "-c", "import jinja2"], check=False).returncode != 0:
+    pytest.skip(
+        "python3-jinja2 is missing (a build from a checkout renders the templates)",
+        allow_module_level=True,
+    )
+
+
+@dataclass(frozen=True)
+class Build:
+    top: Path  # the unpacked source tree the packages were built in
+    out: Path  # where dpkg-buildpackage put its results
+    debs: dict[str, Path]  # package name -> .deb
+
+
+def dpkg_buildpackage(top: Path, *args: str) -> Build:
+    result = subprocess.run(
+        ["dpkg-buildpackage", "-us", "-uc", *args], cwd=top, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    debs = {name: top.parent / f"{name}_{META.version}-1_all.deb" for name in PACKAGES}
+    assert all(deb.is_file() for deb in debs.values()), sorted(top.parent.iterdir())
+    return Build(top, top.parent, debs)
 
 
 @pytest.fixture(scope="module")
-def deb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(the .deb, the unpacked release) built as the packaging README says."""
-    tmp = tmp_path_factory.mktemp("debian")
+def from_tarball(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Source and binary packages from the release tarball, as a Debian packager builds them:
+    the tarball as the .orig.tar.gz, debian/ as it ships in it."""
+    tmp = tmp_path_factory.mktemp("deb-tarball")
     repo = tmp / "repo"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(repo)], check=True)
-    release = build_release(repo, tmp / "out")
+    release = build_release(repo, tmp / "dist")
     build_dir = tmp / "build"
+    build_dir.mkdir()
+    shutil.copy(release.tarball, build_dir / f"{META.name}_{META.version}.orig.tar.gz")
     with tarfile.open(release.tarball) as tar:
         tar.extractall(build_dir, filter="data")
-    (top,) = build_dir.iterdir()
-    shutil.copytree(top / "packaging/debian", top / "debian")
-    result = subprocess.run(
-        ["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=top, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    (package,) = build_dir.glob("multistack-dkms_*_all.deb")
-    return package, top
+    return dpkg_buildpackage(build_dir / f"{META.name}-{META.version}")
+
+
+@pytest.fixture(scope="module")
+def from_checkout(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Binary packages straight from a git clone (the templates rendered by debian/rules)."""
+    top = tmp_path_factory.mktemp("deb-checkout") / "multistack"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(top)], check=True)
+    return dpkg_buildpackage(top, "-b")
 
 
 def deb_field(package: Path, field: str) -> str:
@@ -62,37 +98,120 @@ def deb_contents(package: Path) -> dict[str, str]:
     return entries
 
 
-def test_deb_ships_dkms_conf_and_the_module_source(deb: tuple[Path, Path]) -> None:
-    package, top = deb
-    meta = read_meta(top / "META")
-    source = f"usr/src/{meta.name}-{meta.version}"
-    contents = deb_contents(package)
-    assert f"{source}/dkms.conf" in contents
-    assert f"{source}/kernel/linux/Kbuild" in contents
-    assert f"{source}/kernel/linux/Makefile" in contents
-    assert f"{source}/common/include/multistack/ms_core.h" in contents
-    # PRE_BUILD runs the script directly: it must stay executable through dh_fixperms.
+def test_source_package_from_the_tarball(from_tarball: Build) -> None:
+    stem = f"{META.name}_{META.version}-1"
+    dsc = from_tarball.out / f"{stem}.dsc"
+    assert dsc.is_file() and (from_tarball.out / f"{stem}.debian.tar.xz").is_file()
+    # The upstream tarball is the orig tarball as it is: the source package adds no patch.
+    listing = subprocess.run(
+        ["tar", "-tJf", str(from_tarball.out / f"{stem}.debian.tar.xz")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert not [name for name in listing if name.startswith("debian/patches/")], listing
+    assert "Format: 3.0 (quilt)" in dsc.read_text()
+
+
+def test_dkms_package_ships_a_ready_module_source(from_tarball: Build) -> None:
+    contents = deb_contents(from_tarball.debs[f"{META.name}-dkms"])
+    source = f"usr/src/{META.name}-{META.version}"
+    for path in (
+        "dkms.conf",
+        "kernel/linux/Kbuild",
+        "kernel/linux/Makefile",
+        "common/include/multistack/ms_core.h",
+    ):
+        assert f"{source}/{path}" in contents, path
+    # The DKMS build runs the script directly: it must stay executable through dh_fixperms.
     assert contents[f"{source}/packaging/dkms/build-module.sh"] == "-rwxr-xr-x"
+    assert contents[f"etc/kernel/header_postinst.d/{META.name}-dkms"] == "-rwxr-xr-x"
     assert "etc/default/multistack-dkms" in contents
-    assert not [path for path in contents if "netmap_double" in path]
+    shipped = [p for p in contents if p.startswith(f"{source}/")]
+    assert not [p for p in shipped if p.endswith(".j2")], "templates ship rendered"
+    assert not [p for p in shipped if Path(p).name in (".gitignore", "README.md")]
+    assert not [p for p in contents if "netmap_double" in p]
 
 
-def test_deb_metadata(deb: tuple[Path, Path]) -> None:
-    package, top = deb
-    meta = read_meta(top / "META")
-    assert deb_field(package, "Package") == f"{meta.name}-dkms"
-    assert deb_field(package, "Version") == f"{meta.version}-1"
-    assert deb_field(package, "Architecture") == "all"
-    assert deb_field(package, "Depends").startswith("dkms")
+def test_dev_package_ships_the_application_headers(from_tarball: Build) -> None:
+    contents = deb_contents(from_tarball.debs[f"{META.name}-dev"])
+    for header in ("ms_app.h", "ms_uapi.h", "ms_os_types.h"):
+        assert f"usr/include/multistack/{header}" in contents
+    assert f"usr/share/doc/{META.name}-dev/examples/udp_echo/udp_echo.c" in contents
+    docs = [p for p in contents if p.endswith((".md", ".md.gz", "README", "README.Debian"))]
+    assert all(p.startswith("usr/share/doc/") for p in docs), docs
 
 
-def test_deb_maintainer_scripts_register_with_dkms(deb: tuple[Path, Path], tmp_path: Path) -> None:
-    package, top = deb
-    meta = read_meta(top / "META")
-    subprocess.run(["dpkg-deb", "--control", str(package), str(tmp_path)], check=True)
-    postinst = (tmp_path / "postinst").read_text()
-    assert f"DKMS_NAME={meta.name}\n" in postinst
-    assert f"DKMS_VERSION={meta.version}\n" in postinst
-    assert "/usr/lib/dkms/common.postinst" in postinst
-    assert f"DKMS_NAME={meta.name}\n" in (tmp_path / "prerm").read_text()
-    assert "etc/default/multistack-dkms" in (tmp_path / "conffiles").read_text()
+def test_installed_headers_compile_an_application(from_tarball: Build, tmp_path: Path) -> None:
+    subprocess.run(
+        ["dpkg-deb", "-x", str(from_tarball.debs[f"{META.name}-dev"]), tmp_path], check=True
+    )
+    program = tmp_path / "app.c"
+    program.write_text(
+        "#include <multistack/ms_app.h>\nint main(void) { return ms_app_strerror(0) == 0; }\n"
+    )
+    result = subprocess.run(
+        [
+            "cc",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+            f"-I{tmp_path}/usr/include",
+            str(program),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_metadata(from_tarball: Build) -> None:
+    dkms = from_tarball.debs[f"{META.name}-dkms"]
+    assert deb_field(dkms, "Version") == f"{META.version}-1"
+    assert deb_field(dkms, "Architecture") == "all"
+    assert re.match(r"dkms\b", deb_field(dkms, "Depends"))
+    assert deb_field(dkms, "Maintainer") == f"{MAINTAINER_NAME} <{MAINTAINER_EMAIL}>"
+    assert deb_field(dkms, "Homepage") == HOMEPAGE
+
+
+def test_changelog_names_the_meta_version() -> None:
+    first = (REPO / "debian/changelog").read_text().splitlines()[0]
+    assert first.startswith(f"{META.name} ({META.version}-"), first
+    news = (REPO / "NEWS.md").read_text()
+    headings = re.findall(r"^## multistack (\S+)", news, re.M)
+    assert headings and headings[0] == META.version, "NEWS.md's newest entry is not META's"
+
+
+def test_checkout_and_tarball_give_the_same_packages(
+    from_tarball: Build, from_checkout: Build
+) -> None:
+    for name in PACKAGES:
+        assert deb_contents(from_checkout.debs[name]) == deb_contents(from_tarball.debs[name])
+
+
+def test_clean_leaves_the_checkout_as_cloned(from_checkout: Build) -> None:
+    subprocess.run(["fakeroot", "debian/rules", "clean"], cwd=from_checkout.top, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"],
+        cwd=from_checkout.top,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert status == ""
+
+
+@pytest.mark.skipif(
+    shutil.which("lintian") is None, reason="lintian is missing (apt-get install lintian)"
+)
+def test_lintian_pedantic_finds_no_error_or_warning(from_tarball: Build) -> None:
+    changes = from_tarball.out / f"{META.name}_{META.version}-1_amd64.changes"
+    result = subprocess.run(
+        ["lintian", "--pedantic", "--display-info", "--fail-on", "error,warning", str(changes)],
+        capture_output=True,
+        text=True,
+    )
+    tags = [line for line in result.stdout.splitlines() if re.match(r"[EW]: ", line)]
+    assert tags == [], result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
