@@ -485,26 +485,20 @@ int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
 /* Counting for the glue: the same per-CPU blocks, the same exactness, as the decisions. */
 void ms_core_count(struct ms_core *core, enum ms_direction dir, enum ms_reason reason)
 {
-	struct ms_stats *mine;
-
 	if ((unsigned) dir >= MS_DIR__COUNT || (unsigned) reason >= MS_REASON__COUNT)
 		return;
-	mine = (struct ms_stats *) ms_os_percpu_this(core->stats);
-	mine->reason[dir][reason]++;
+	ms_count_reason(core, dir, reason, 1);
 }
 
 struct ms_decision ms_core_override(struct ms_core *core, enum ms_direction dir,
 				    struct ms_decision decided, enum ms_reason reason)
 {
-	struct ms_stats *mine;
-
 	if ((unsigned) dir >= MS_DIR__COUNT || (unsigned) reason >= MS_REASON__COUNT ||
 	    decided.reason >= MS_REASON__COUNT)
 		return decided;
 	/* Counters are unsigned: should this CPU's block not hold the count being
 	 * moved, it wraps, and the sum over CPUs is still exact. */
-	mine = (struct ms_stats *) ms_os_percpu_this(core->stats);
-	mine->reason[dir][decided.reason]--;
-	mine->reason[dir][reason]++;
+	ms_count_reason(core, dir, decided.reason, (uint64_t) -1);
+	ms_count_reason(core, dir, reason, 1);
 	return decision((uint8_t) ms_reason_verdict(reason, dir), (uint8_t) reason, 0);
 }

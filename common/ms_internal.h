@@ -304,13 +304,34 @@ void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct 
 bool ms_frag_recall(struct ms_core *core, enum ms_direction dir, const struct ms_pkt *pkt,
 		    struct ms_decision *decision);
 
-/* Counting: one per-CPU block per core, no atomics (ms_os.h). */
+/*
+ * Counting: one per-CPU block per core, no atomics.  A host whose
+ * ms_os_types.h defines MS_OS_PERCPU_ADD(blocks, offset, delta) adds to the
+ * running CPU's block in one step that neither preemption nor an interrupt
+ * can split (Linux: this_cpu_add), so its data path masks nothing; the
+ * others go through ms_os_percpu_this() and keep the CPU's counters from
+ * interleaving themselves (FreeBSD: critical_enter; userspace: one thread).
+ */
+#ifndef MS_OS_PERCPU_ADD
+#define MS_OS_PERCPU_ADD(blocks, offset, delta) \
+	(*(uint64_t *) (void *) ((char *) ms_os_percpu_this(blocks) + (offset)) += (delta))
+#endif
+
+_Static_assert(sizeof(struct ms_stats) ==
+		   (size_t) MS_DIR__COUNT * MS_REASON__COUNT * sizeof(uint64_t),
+	       "counters are one flat array of 64-bit words");
+
+static inline void ms_count_reason(struct ms_core *core, unsigned dir, unsigned reason,
+				   uint64_t delta)
+{
+	MS_OS_PERCPU_ADD(core->stats, ((size_t) dir * MS_REASON__COUNT + reason) * sizeof(uint64_t),
+			 delta);
+}
+
 static inline struct ms_decision ms_count_decision(struct ms_core *core, enum ms_direction dir,
 						   struct ms_decision d)
 {
-	struct ms_stats *mine = (struct ms_stats *) ms_os_percpu_this(core->stats);
-
-	mine->reason[dir][d.reason]++;
+	ms_count_reason(core, dir, d.reason, 1);
 	return d;
 }
 

@@ -14,8 +14,6 @@
  */
 #include <linux/atomic.h>
 #include <linux/file.h>
-#include <linux/irqflags.h>
-#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/pid.h>
@@ -40,98 +38,121 @@ static_assert(sizeof(struct ms_req) == NM_IFRDATA_LEN);
 static_assert(MS_MAX_OWNERS >= NM_BDG_MAXPORTS);
 static_assert(MS_PORT_NAME_LEN == MS_REQ_PORT_NAME_LEN);
 
-/* The NIC's port and its host stack's (-1: none), learned from the NIC's frames. */
-static atomic_t ms_nic_port = ATOMIC_INIT(-1);
-static atomic_t ms_host_port = ATOMIC_INIT(-1);
-
 /* Non-NULL when this module created the switch (exclusive mode). */
 static void *ms_auth_token;
 static bool ms_attached;
 /* The switch itself, as its ports show it: needed to open it up at unload. */
 static struct nm_bridge *ms_bridge;
 
-static void ms_note_bridge(struct nm_bridge *b)
+/*
+ * What a frame's lookup needs to know of the switch, in one word so that
+ * every frame sees one consistent picture: the NIC's port and its host
+ * stack's (MS_NO_PORT: none), and how many ports were active when they were
+ * found.  netmap attaches ports under the switch's write lock, detaches them
+ * there too (calling dtor first), and runs lookups under its read lock.  So
+ * the view is worked out again only when the switch changed: by the first
+ * frame that finds another number of active ports (a port attached), or
+ * after dtor cleared it (a port left).  A frame otherwise pays one load and
+ * one comparison for it.
+ */
+#define MS_NO_PORT    0xffffu
+#define MS_VIEW_VALID (1ull << 63)
+
+static atomic64_t ms_view = ATOMIC64_INIT(0);
+
+static inline uint32_t ms_view_nic(u64 view)
 {
-	if (b && unlikely(READ_ONCE(ms_bridge) != b))
-		WRITE_ONCE(ms_bridge, b);
+	return (uint32_t) (view & 0xffff);
 }
 
-/* The NIC's address first: stacks may send from it as soon as the NIC is a destination. */
-static void ms_learn_nic(const struct netmap_vp_adapter *nic)
+static inline uint32_t ms_view_host(u64 view)
 {
-	const struct netmap_vp_adapter *host = nic->up.na_hostvp;
-	const struct net_device *ifp = nic->up.ifp;
-	/* A NIC attached with -a still has a host adapter, just not on this switch. */
-	bool host_here = host && host != nic && host->na_bdg == nic->na_bdg;
-
-	if (ifp)
-		ms_core_set_nic_mac(ms_linux_core, ifp->dev_addr);
-	atomic_set(&ms_host_port, host_here ? (int) host->bdg_port : -1);
-	atomic_set(&ms_nic_port, (int) nic->bdg_port);
+	return (uint32_t) (view >> 16 & 0xffff);
 }
 
-/* Finds the NIC among the switch's ports; under the switch's lock, bdg_ports is stable. */
-static void ms_find_nic(const struct nm_bridge *b)
+static inline uint32_t ms_view_active(u64 view)
 {
-	uint32_t i;
+	return (uint32_t) (view >> 32 & 0xffff);
+}
+
+/* Under the switch's read or write lock: bdg_ports is stable. */
+static u64 ms_view_build(struct nm_bridge *b)
+{
+	uint32_t i, nic = MS_NO_PORT, host = MS_NO_PORT;
+	const struct netmap_vp_adapter *found = NULL;
 
 	for (i = 0; i < b->bdg_active_ports && i < NM_BDG_MAXPORTS; i++) {
 		const struct netmap_vp_adapter *vp = b->bdg_ports[b->bdg_port_index[i]];
 
 		if (vp && ms_is_nic_port(vp)) {
-			ms_learn_nic(vp);
-			return;
+			found = vp;
+			break;
 		}
 	}
+	if (found) {
+		/* A NIC attached with -a still has a host adapter, just not on this switch. */
+		const struct netmap_vp_adapter *hostvp = found->up.na_hostvp;
+
+		nic = (uint32_t) found->bdg_port;
+		if (hostvp && hostvp != found && hostvp->na_bdg == b)
+			host = (uint32_t) hostvp->bdg_port;
+		/* The NIC's address first: stacks may send from it once the NIC is a destination.
+		 */
+		if (found->up.ifp)
+			ms_core_set_nic_mac(ms_linux_core, found->up.ifp->dev_addr);
+	} else {
+		ms_core_clear_nic_mac(ms_linux_core);
+	}
+	WRITE_ONCE(ms_bridge, b);
+	return MS_VIEW_VALID | (u64) (b->bdg_active_ports & 0xffff) << 32 | (u64) host << 16 | nic;
 }
 
-/*
- * A NIC that has sent nothing yet is searched for when a stack sends, but at
- * most once a tick: on a switch without a NIC every egress frame would
- * otherwise walk all the ports.
- */
-static bool ms_may_search_nic(void)
+/* The view of the switch a frame is forwarded on; rebuilt only after a change. */
+static inline u64 ms_view_of(struct nm_bridge *b)
 {
-	static unsigned long last;
-	unsigned long now = jiffies;
+	u64 view = (u64) atomic64_read(&ms_view);
 
-	if (READ_ONCE(last) == now)
-		return false;
-	WRITE_ONCE(last, now);
-	return true;
+	if (likely((view & MS_VIEW_VALID) && ms_view_active(view) == b->bdg_active_ports))
+		return view;
+	view = ms_view_build(b);
+	atomic64_set(&ms_view, (s64) view);
+	return view;
 }
 
-static uint32_t ms_verdict_port(struct ms_decision d, const struct netmap_vp_adapter *src)
+static uint32_t ms_verdict_port(struct ms_decision d, u64 view)
 {
-	int port;
+	uint32_t port;
 
 	switch (d.verdict) {
 	case MS_VERDICT_PORT:
 		return d.owner < NM_BDG_MAXPORTS ? d.owner : NM_BDG_NOPORT;
 	case MS_VERDICT_HOST:
 		/* No host port (vale-ctl -a): the frame is dropped, never sent to a stack. */
-		port = atomic_read(&ms_host_port);
+		port = ms_view_host(view);
 		break;
 	case MS_VERDICT_ALL:
 		return NM_BDG_BROADCAST;
 	case MS_VERDICT_NIC:
-		port = atomic_read(&ms_nic_port);
-		if (port < 0 && src->na_bdg && ms_may_search_nic()) {
-			ms_find_nic(src->na_bdg);
-			port = atomic_read(&ms_nic_port);
-		}
+		port = ms_view_nic(view);
 		break;
 	default:
 		return NM_BDG_NOPORT;
 	}
-	return port >= 0 ? (uint32_t) port : NM_BDG_NOPORT;
+	return port != MS_NO_PORT ? port : NM_BDG_NOPORT;
 }
 
 /*
- * Per frame, in netmap's forwarding path: no sleeping, no allocation, no
- * lock a writer holds.  netmap has already skipped the virtio-net header
- * (ft_offset); a frame spread over slots is judged on its first slot, which
- * the core treats as truncated if the headers do not fit.
+ * Per frame, in netmap's forwarding path, under the switch's read lock:
+ * no sleeping, no allocation, no lock, interrupts left as they are (the
+ * core's counters are per-CPU adds that need no masking).  netmap has
+ * already skipped the virtio-net header (ft_offset); a frame spread over
+ * slots is judged on its first slot, which the core treats as truncated if
+ * the headers do not fit.
+ *
+ * netmap calls this once per frame while it walks its batch (ft[]), and
+ * passes one frame: the batch's length stays in netmap's loop, and the
+ * entries past it are left over from earlier batches.  So nothing here
+ * looks ahead at ft[] (docs/design.md, "What a frame costs").
  */
 static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
 			       void *private_data)
@@ -139,45 +160,35 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	struct ms_core *core = private_data;
 	const uint8_t *frame = (const uint8_t *) ft->ft_buf + ft->ft_offset;
 	uint32_t len = ft->ft_len > ft->ft_offset ? ft->ft_len - ft->ft_offset : 0;
-	bool from_nic = ms_is_nic_port(src);
+	u64 view = ms_view_of(src->na_bdg);
+	uint32_t me = (uint32_t) src->bdg_port, dst;
+	bool from_nic = me == ms_view_nic(view);
 	struct ms_decision d;
-	unsigned long irqflags;
-	uint32_t dst;
 
-	if (ms_is_host_port(src)) {
-		/* The host port's na_vp is its NIC's port. */
-		return src->up.na_vp ? (uint32_t) src->up.na_vp->bdg_port : NM_BDG_NOPORT;
+	if (unlikely(me == ms_view_host(view))) {
+		/* The host is trusted: its frames go to its NIC unchanged. */
+		return ms_view_nic(view) != MS_NO_PORT ? ms_view_nic(view) : NM_BDG_NOPORT;
 	}
-	if (from_nic && unlikely(atomic_read(&ms_nic_port) != (int) src->bdg_port))
-		ms_learn_nic(src);
 	/* A buffer in user memory cannot be read here without faulting. */
-	if (ft->ft_flags & NS_INDIRECT) {
+	if (unlikely(ft->ft_flags & NS_INDIRECT)) {
 		d.verdict = from_nic ? MS_VERDICT_HOST : MS_VERDICT_DROP;
-		return ms_verdict_port(d, src);
+		return ms_verdict_port(d, view);
 	}
 
-	ms_note_bridge(src->na_bdg);
-	/*
-	 * netmap calls lookup from process context, softirqs and even hard
-	 * interrupts (the generic adapter's hrtimer): only masking interrupts
-	 * keeps the per-CPU counters of the core from interleaving.
-	 */
-	local_irq_save(irqflags);
 	rcu_read_lock();
 	if (from_nic) {
 		d = ms_ingress(core, frame, len);
 		/* The NIC was attached without its host stack (vale-ctl -a): drop, and say why. */
-		if (d.verdict == MS_VERDICT_HOST && atomic_read(&ms_host_port) < 0)
+		if (d.verdict == MS_VERDICT_HOST && ms_view_host(view) == MS_NO_PORT)
 			d = ms_core_override(core, MS_DIR_INGRESS, d, MS_REASON_NO_HOST_PORT);
 	} else {
-		d = ms_egress(core, frame, len, (uint16_t) src->bdg_port);
+		d = ms_egress(core, frame, len, (uint16_t) me);
 	}
 	rcu_read_unlock();
-	local_irq_restore(irqflags);
 
-	dst = ms_verdict_port(d, src);
+	dst = ms_verdict_port(d, view);
 	/* Stacks and the host usually have one ring; the NIC keeps the source's. */
-	if (dst != NM_BDG_NOPORT && dst != (uint32_t) atomic_read(&ms_nic_port))
+	if (dst != NM_BDG_NOPORT && dst != ms_view_nic(view))
 		*ring = 0;
 	return dst;
 }
@@ -194,10 +205,8 @@ static int ms_host_caller_port(void *ctx, const char *name, uint16_t *owner)
 	call->port = ms_port_of_caller(name);
 	if (!call->port)
 		return EPERM;
-	ms_note_bridge(call->port->na_bdg);
-	/* The switch's read lock is held: a good moment to learn a NIC that has been silent. */
-	if (atomic_read(&ms_nic_port) < 0)
-		ms_find_nic(call->port->na_bdg);
+	/* The switch's read lock is held: the view (the NIC, the switch itself) is current. */
+	ms_view_of(call->port->na_bdg);
 	*owner = (uint16_t) call->port->bdg_port;
 	return 0;
 }
@@ -297,12 +306,14 @@ static int ms_vale_config(struct nm_ifreq *nifr)
 /* A port leaves the switch: its registrations go, and their sockets are let go. */
 static void ms_vale_dtor(const struct netmap_vp_adapter *vp)
 {
-	if ((int) vp->bdg_port == atomic_read(&ms_nic_port) ||
-	    (int) vp->bdg_port == atomic_read(&ms_host_port)) {
-		atomic_set(&ms_nic_port, -1);
-		atomic_set(&ms_host_port, -1);
+	u64 view = (u64) atomic64_read(&ms_view);
+
+	/* Under the switch's write lock, the port still listed: the next frame
+	 * finds the switch anew.  A NIC's address is forgotten at once. */
+	if ((uint32_t) vp->bdg_port == ms_view_nic(view) ||
+	    (uint32_t) vp->bdg_port == ms_view_host(view))
 		ms_core_clear_nic_mac(ms_linux_core);
-	}
+	atomic64_set(&ms_view, 0);
 	ms_requests_owner_gone(ms_linux_requests, (uint16_t) vp->bdg_port, NULL);
 	ms_port_unwatch(vp);
 }
@@ -389,6 +400,7 @@ static void ms_netmap_detach_here(void)
 	}
 	ms_auth_token = NULL;
 	ms_bridge = NULL;
+	atomic64_set(&ms_view, 0);
 	ms_attached = false;
 }
 

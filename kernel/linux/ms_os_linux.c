@@ -139,8 +139,9 @@ void ms_os_unlock(struct ms_os_lock *lock)
 }
 
 /*
- * Per-CPU counter blocks.  Readers run with interrupts masked (see
- * ms_netmap.c), so this_cpu_ptr() is stable and nothing interleaves.
+ * Per-CPU counter blocks.  The core adds to them with this_cpu_add()
+ * (MS_OS_PERCPU_ADD in include/ms_os_types.h), which no preemption or
+ * interrupt splits; ms_os_percpu_this() serves only hosts without it.
  *
  * The core keeps a block set as an opaque void *.  A per-cpu pointer is not
  * an ordinary pointer: sparse tags it __percpu, and newer kernels on x86 (7.x
