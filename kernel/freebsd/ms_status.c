@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * sysctl net.multistack.status: the status text of docs/design.md, the same
+ * sysctl net.multistack.status: the records of common/ms_status.c, the same
  * lines /proc/net/multistack prints on Linux.
  *
  * ms_foreach() visits under the core's mutex, while writing to the sysctl
@@ -10,14 +10,16 @@
 #include <sys/param.h>
 #include <sys/systm.h>
 
-#include <netinet/in.h>
 #include <sys/malloc.h>
+#include <sys/priv.h>
+#include <sys/proc.h>
 #include <sys/sbuf.h>
-#include <sys/socket.h>
 #include <sys/sysctl.h>
+#include <sys/ucred.h>
 
 #include "ms_fbsd.h"
 #include "multistack/ms_request.h"
+#include "multistack/ms_status.h"
 
 struct ms_status_row {
 	struct ms_registration reg;
@@ -49,66 +51,39 @@ static int ms_snapshot_visit(const struct ms_registration *reg, void *arg)
 	return (0);
 }
 
-static const char *ms_proto_name(unsigned proto)
+/*
+ * Who registered is the owner's business, as on Linux: pid and uid are shown
+ * to the registration's own user and to whoever holds the privilege FreeBSD
+ * requires for learning the credentials behind a connection
+ * (PRIV_NETINET_GETCRED, root outside a jail); everyone else reads "-".
+ */
+static bool ms_may_see(struct ucred *reader, const struct ms_fbsd_reg *owner)
 {
-	switch (proto) {
-	case MS_PROTO_TCP:
-		return ("tcp");
-	case MS_PROTO_UDP:
-		return ("udp");
-	case MS_PROTO_DCCP:
-		return ("dccp");
-	case MS_PROTO_SCTP:
-		return ("sctp");
-	case MS_PROTO_UDPLITE:
-		return ("udplite");
+	return (reader->cr_uid == owner->uid || priv_check_cred(reader, PRIV_NETINET_GETCRED) == 0);
+}
+
+static void ms_print_row(struct sbuf *sb, struct ucred *reader, const struct ms_status_row *row)
+{
+	struct ms_status_owner seen = { 0 };
+	char line[MS_STATUS_LINE_MAX];
+
+	if (row->has_owner) {
+		seen.port = row->owner.port;
+		if (ms_may_see(reader, &row->owner)) {
+			seen.shown = true;
+			seen.pid = row->owner.pid;
+			seen.uid = row->owner.uid;
+		}
 	}
-	return ("?");
-}
-
-static void ms_print_addr(struct sbuf *sb, const struct ms_tuple *tuple)
-{
-	static const uint8_t zero[sizeof(tuple->addr)];
-	char text[INET6_ADDRSTRLEN];
-	int af = tuple->family == MS_FAMILY_INET ? AF_INET : AF_INET6;
-
-	if (memcmp(tuple->addr, zero, sizeof(zero)) == 0 ||
-	    inet_ntop(af, tuple->addr, text, sizeof(text)) == NULL)
-		sbuf_cat(sb, "*");
-	else
-		sbuf_cat(sb, text);
-}
-
-static void ms_print_row(struct sbuf *sb, const struct ms_status_row *row)
-{
-	const struct ms_tuple *t = &row->reg.tuple;
-
-	sbuf_printf(sb, "reg family=%u proto=%s addr=", t->family, ms_proto_name(t->proto));
-	ms_print_addr(sb, t);
-	sbuf_printf(sb, " port=%u owner=%s index=%u pid=%d uid=%u packets=%ju bytes=%ju\n", t->port,
-		    row->has_owner ? row->owner.port : "?", row->reg.owner,
-		    row->has_owner ? row->owner.pid : 0, row->has_owner ? row->owner.uid : 0,
-		    (uintmax_t) row->reg.packets, (uintmax_t) row->reg.bytes);
-}
-
-static void ms_print_counters(struct sbuf *sb, const struct ms_stats *stats)
-{
-	unsigned dir, reason;
-
-	for (dir = 0; dir < MS_DIR__COUNT; dir++)
-		for (reason = 0; reason < MS_REASON__COUNT; reason++)
-			sbuf_printf(sb, "counter dir=%s reason=%s verdict=%s packets=%ju\n",
-				    dir == MS_DIR_INGRESS ? "ingress" : "egress",
-				    ms_reason_name(reason),
-				    ms_verdict_name(ms_reason_verdict(reason, dir)),
-				    (uintmax_t) stats->reason[dir][reason]);
+	sbuf_bcat(sb, line, ms_status_line_reg(line, &row->reg, &seen));
 }
 
 int ms_status_sysctl(SYSCTL_HANDLER_ARGS)
 {
+	char line[MS_STATUS_LINE_MAX];
 	struct ms_snapshot snap = { 0 };
-	struct ms_limits limits;
 	struct ms_stats *stats;
+	unsigned dir, reason;
 	struct sbuf *sb;
 	uint32_t i;
 	int error;
@@ -120,15 +95,18 @@ int ms_status_sysctl(SYSCTL_HANDLER_ARGS)
 	ms_stats_read(ms_sw.core, stats);
 
 	sb = sbuf_new_for_sysctl(NULL, NULL, 4096, req);
-	sbuf_cat(sb, "multistack-status 1\n");
-	sbuf_printf(sb, "switch name=%s registrations=%u\n", ms_sw.name, snap.count);
-	limits = ms_requests_limits(ms_sw.requests);
-	sbuf_printf(sb, "limits max_registrations=%u max_per_port=%u refused=%ju\n",
-		    limits.max_registrations, limits.max_per_port,
-		    (uintmax_t) ms_requests_refused_for_limit(ms_sw.requests));
+	sbuf_bcat(sb, line, ms_status_line_version(line));
+	sbuf_bcat(sb, line, ms_status_line_switch(line, ms_sw.name, snap.count));
+	sbuf_bcat(sb, line,
+		  ms_status_line_limits(line, ms_requests_limits(ms_sw.requests),
+					ms_requests_refused_for_limit(ms_sw.requests)));
 	for (i = 0; i < snap.count; i++)
-		ms_print_row(sb, &snap.rows[i]);
-	ms_print_counters(sb, stats);
+		ms_print_row(sb, req->td->td_ucred, &snap.rows[i]);
+	for (dir = 0; dir < MS_DIR__COUNT; dir++)
+		for (reason = 0; reason < MS_REASON__COUNT; reason++)
+			sbuf_bcat(
+			    sb, line,
+			    ms_status_line_counter(line, dir, reason, stats->reason[dir][reason]));
 	error = sbuf_finish(sb);
 	sbuf_delete(sb);
 
