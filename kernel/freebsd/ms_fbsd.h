@@ -45,7 +45,6 @@ struct ms_fbsd_switch {
 	struct ms_core *core;
 	struct ms_requests *requests;	   /* the request path in front of the core */
 	char name[MS_NAME_MAX];		   /* "valem:" */
-	void *auth_token;		   /* from netmap_vale_create(); NULL if not created here */
 	volatile u_int nic_port;	   /* cached index of the NIC port, checked before use */
 	struct nm_bridge *volatile bridge; /* the switch as its ports show it, for unloading */
 };

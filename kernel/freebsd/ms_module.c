@@ -19,6 +19,7 @@
 #include "ms_fbsd.h"
 #include "ms_netmap.h"
 #include "multistack/ms_request.h"
+#include "multistack/ms_takeover.h"
 
 #ifndef MS_VERSION
 #define MS_VERSION "unknown" /* set by the Makefile from META */
@@ -28,7 +29,6 @@ struct ms_fbsd_switch ms_sw = {
 	.name = "valem:",
 	.nic_port = NM_BDG_NOPORT,
 };
-static bool ms_hooked;
 
 SYSCTL_NODE(_net, OID_AUTO, multistack, CTLFLAG_RW | CTLFLAG_MPSAFE, 0,
 	    "MultiStack: user-level network stacks beside the kernel's");
@@ -84,48 +84,46 @@ static bool ms_switch_name_ok(const char *name)
 		strchr(name, ':') == name + len - 1);
 }
 
-/* As on Linux: take over an existing switch as it is, or create an exclusive one. */
-static int ms_hook(void)
+/* netmap's calls for common/ms_takeover.c, the same steps as on Linux. */
+static int ms_sw_regops(void *arg __unused, const char *name, bool ours, void *token)
 {
-	int error;
-
-	error = netmap_bdg_regops(ms_sw.name, &ms_ops, ms_sw.core, NULL);
-	if (error == ENXIO) {
-		/* A module's new switch is exclusive: vale-ctl cannot attach NICs to it. */
-		ms_sw.auth_token = netmap_vale_create(ms_sw.name, &error);
-		if (ms_sw.auth_token == NULL)
-			return (error != 0 ? error : ENOMEM);
-		error = netmap_bdg_regops(ms_sw.name, &ms_ops, ms_sw.core, ms_sw.auth_token);
-		if (error != 0) {
-			netmap_vale_destroy(ms_sw.name, ms_sw.auth_token);
-			ms_sw.auth_token = NULL;
-		}
-	}
-	if (error == 0)
-		ms_hooked = true;
-	return (error);
+	return (netmap_bdg_regops(name, ours ? &ms_ops : NULL, ours ? ms_sw.core : NULL, token));
 }
+
+static void *ms_sw_create(void *arg __unused, const char *name, int *error)
+{
+	return (netmap_vale_create(name, error));
+}
+
+static int ms_sw_destroy(void *arg __unused, const char *name, void *token)
+{
+	return (netmap_vale_destroy(name, token));
+}
+
+static void ms_sw_open_up(void *arg __unused)
+{
+	ms_switch_open_up();
+}
+
+static void ms_sw_note(void *arg __unused, const char *what, int error)
+{
+	printf("multistack: switch %s %s (error %d)\n", ms_sw.name, what, error);
+}
+
+static const struct ms_switch_ops ms_switch_ops = {
+	.regops = ms_sw_regops,
+	.create = ms_sw_create,
+	.destroy = ms_sw_destroy,
+	.open_up = ms_sw_open_up,
+	.note = ms_sw_note,
+};
+
+static struct ms_takeover ms_takeover = { .ops = &ms_switch_ops, .name = ms_sw.name };
 
 static void ms_unhook(void)
 {
-	int error;
-
-	if (!ms_hooked)
-		return;
-	error = netmap_bdg_regops(ms_sw.name, NULL, NULL, ms_sw.auth_token);
-	if (error != 0)
-		printf("multistack: switch %s is gone (error %d)\n", ms_sw.name, error);
-	if (ms_sw.auth_token != NULL) {
-		error = netmap_vale_destroy(ms_sw.name, ms_sw.auth_token);
-		if (error == EBUSY)
-			ms_switch_open_up();
-		else if (error != 0)
-			printf("multistack: cannot destroy switch %s (error %d)\n", ms_sw.name,
-			       error);
-	}
-	ms_sw.auth_token = NULL;
+	ms_takeover_detach(&ms_takeover);
 	ms_sw.bridge = NULL;
-	ms_hooked = false;
 }
 
 static void ms_teardown(void)
@@ -166,9 +164,8 @@ static int ms_load(void)
 		ms_teardown();
 		return (ms_status_errno(status));
 	}
-	error = ms_hook();
+	error = ms_takeover_attach(&ms_takeover);
 	if (error != 0) {
-		printf("multistack: cannot take over switch %s (error %d)\n", ms_sw.name, error);
 		ms_teardown();
 		return (error);
 	}

@@ -32,15 +32,13 @@
 #include <dev/netmap/netmap_bdg.h>
 
 #include "ms_netmap.h"
+#include "multistack/ms_takeover.h"
 #include "multistack/ms_uapi.h"
 
 static_assert(sizeof(struct ms_req) == NM_IFRDATA_LEN);
 static_assert(MS_MAX_OWNERS >= NM_BDG_MAXPORTS);
 static_assert(MS_PORT_NAME_LEN == MS_REQ_PORT_NAME_LEN);
 
-/* Non-NULL when this module created the switch (exclusive mode). */
-static void *ms_auth_token;
-static bool ms_attached;
 /* The switch itself, as its ports show it: needed to open it up at unload. */
 static struct nm_bridge *ms_bridge;
 
@@ -325,45 +323,31 @@ static struct netmap_bdg_ops ms_ops = {
 	.name = "multistack",
 };
 
-static int ms_netmap_attach_here(const char *switch_name)
+/* netmap's calls for common/ms_takeover.c. */
+static int ms_sw_regops(void *arg, const char *name, bool ours, void *token)
 {
-	int err;
-
-	/* An existing switch (its NIC attached with vale-ctl -h) is taken over as it is. */
-	err = netmap_bdg_regops(switch_name, &ms_ops, ms_linux_core, NULL);
-	if (err == ENXIO) {
-		/*
-		 * None yet: create it.  netmap makes a module's switch exclusive,
-		 * so vale-ctl cannot attach NICs to it later (EACCES); stacks'
-		 * ports still open on it.
-		 */
-		ms_auth_token = netmap_vale_create(switch_name, &err);
-		if (!ms_auth_token)
-			return -(err ? err : ENOMEM);
-		err = netmap_bdg_regops(switch_name, &ms_ops, ms_linux_core, ms_auth_token);
-		if (err) {
-			netmap_vale_destroy(switch_name, ms_auth_token);
-			ms_auth_token = NULL;
-		}
-	}
-	if (err) {
-		pr_err("multistack: cannot take over switch %s (error %d)\n", switch_name, err);
-		return -err;
-	}
-	ms_attached = true;
-	return 0;
+	(void) arg;
+	return netmap_bdg_regops(name, ours ? &ms_ops : NULL, ours ? ms_linux_core : NULL, token);
 }
 
-/*
- * A switch this module created cannot be destroyed while ports remain, and
- * netmap would keep it exclusive to a token nobody holds any more: the next
- * load could not take it over.  So it is opened up instead, as if vale-ctl
- * had made it; it stays active, and the next load takes it over as found.
- */
-static void ms_open_up_switch(void)
+static void *ms_sw_create(void *arg, const char *name, int *error)
+{
+	(void) arg;
+	return netmap_vale_create(name, error);
+}
+
+static int ms_sw_destroy(void *arg, const char *name, void *token)
+{
+	(void) arg;
+	return netmap_vale_destroy(name, token);
+}
+
+/* The switch as its ports showed it: a switch whose ports this module never saw stays as is. */
+static void ms_sw_open_up(void *arg)
 {
 	struct nm_bridge *b = READ_ONCE(ms_bridge);
 
+	(void) arg;
 	if (!b) {
 		pr_warn(
 		    "multistack: switch %s keeps ports this module never saw; it stays exclusive\n",
@@ -377,31 +361,33 @@ static void ms_open_up_switch(void)
 		ms_switch_name);
 }
 
-/*
- * Gives the switch back its default behaviour.  regops takes the switch's
- * write lock, so once it returns no lookup, config or dtor of ours runs.
- */
+static void ms_sw_note(void *arg, const char *what, int error)
+{
+	(void) arg;
+	pr_warn("multistack: switch %s %s (error %d)\n", ms_switch_name, what, error);
+}
+
+static const struct ms_switch_ops ms_switch_ops = {
+	.regops = ms_sw_regops,
+	.create = ms_sw_create,
+	.destroy = ms_sw_destroy,
+	.open_up = ms_sw_open_up,
+	.note = ms_sw_note,
+};
+
+static struct ms_takeover ms_takeover = { .ops = &ms_switch_ops };
+
+static int ms_netmap_attach_here(void)
+{
+	ms_takeover.name = ms_switch_name;
+	return -ms_takeover_attach(&ms_takeover);
+}
+
 static void ms_netmap_detach_here(void)
 {
-	int err;
-
-	if (!ms_attached)
-		return;
-	err = netmap_bdg_regops(ms_switch_name, NULL, NULL, ms_auth_token);
-	if (err)
-		pr_warn("multistack: switch %s is gone (error %d)\n", ms_switch_name, err);
-	if (ms_auth_token) {
-		err = netmap_vale_destroy(ms_switch_name, ms_auth_token);
-		if (err == EBUSY)
-			ms_open_up_switch();
-		else if (err)
-			pr_warn("multistack: cannot destroy switch %s (error %d)\n", ms_switch_name,
-				err);
-	}
-	ms_auth_token = NULL;
+	ms_takeover_detach(&ms_takeover);
 	ms_bridge = NULL;
 	atomic64_set(&ms_view, 0);
-	ms_attached = false;
 }
 
 /*
@@ -421,7 +407,7 @@ static void ms_switch_work_fn(struct work_struct *work)
 	struct ms_switch_work *job = container_of(work, struct ms_switch_work, work);
 
 	if (job->attach)
-		job->result = ms_netmap_attach_here(ms_switch_name);
+		job->result = ms_netmap_attach_here();
 	else
 		ms_netmap_detach_here();
 }
