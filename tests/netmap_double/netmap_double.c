@@ -7,8 +7,9 @@
  * bdg_name), and gives userspace a /dev/netmap whose fds register on ports
  * (shared by name, with netmap's ring ownership rules), attach NICs as
  * vale-ctl does, send NIOCCONFIG to the switch's config hook, and push one
- * frame through its lookup hook (see README.md).  It forwards nothing: a
- * test reads the lookup's answer instead.
+ * frame through its lookup hook and report the answer (NMD_IOC_INJECT).
+ * Frames written to a port's fd are forwarded for real: netmap_double_path.c
+ * (see README.md).
  */
 #include <linux/compat.h>
 #include <linux/etherdevice.h>
@@ -25,60 +26,21 @@
 #include <linux/version.h>
 #include <net/net_namespace.h>
 
-/* netmap's headers, in the order they need each other. */
-#include "bsd_glue.h"
-
-#include <net/netmap.h>
-
-#include <dev/netmap/netmap_kern.h>
-
-#include <dev/netmap/netmap_bdg.h>
-
+#include "netmap_double.h"
 #include "netmap_double_uapi.h"
 
-/* Switches of every namespace together (netmap keeps 8 per namespace). */
-#define NMD_BRIDGES 16
-
-static struct nm_bridge nmd_bridges[NMD_BRIDGES];
-/* Serialises creating, registering on, attaching to and freeing ports and switches (NMG_LOCK). */
-static DEFINE_MUTEX(nmd_lock);
+struct nm_bridge nmd_bridges[NMD_BRIDGES];
+DEFINE_MUTEX(nmd_lock);
 
 /* The MAC of a NIC the double makes up, when the caller's namespace has no device of that name. */
 static const u8 nmd_dummy_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
-/* One ring each way: enough for netmap's ownership rules. */
-struct nmd_rings {
-	struct netmap_kring kring[NR_TXRX];
-	struct netmap_kring *ptr[NR_TXRX];
-};
-
-/* A VALE port an application registers on. */
-struct nmd_vp {
-	struct netmap_vp_adapter vp;
-	struct nmd_rings rings;
-};
-
-/* A NIC on a switch, as netmap's bwrap: the NIC's port and its host port. */
-struct nmd_nic {
-	struct netmap_bwrap_adapter bwrap;
-	struct nmd_rings rings;
-	struct nmd_rings host_rings;
-	struct netmap_priv_d kpriv; /* the registration vale-ctl leaves to the kernel */
-	bool own_dev;		    /* ifp is the double's made-up device */
-};
-
-/* One fd: netmap's per-fd data first, so file->private_data works as netmap's. */
-struct nmd_file {
-	struct netmap_priv_d priv;
-	struct nmd_nic *nic; /* a NIC this fd attached (vale-ctl), else NULL */
-};
-
-static struct net *nmd_current_ns(void)
+struct net *nmd_current_ns(void)
 {
 	return current->nsproxy ? current->nsproxy->net_ns : &init_net;
 }
 
-static struct net *nmd_bridge_ns(const struct nm_bridge *b)
+struct net *nmd_bridge_ns(const struct nm_bridge *b)
 {
 #ifdef CONFIG_NET_NS
 	return b->ns;
@@ -96,7 +58,7 @@ static int nmd_basename_len(const char *name)
 	return (int) (colon - name);
 }
 
-static bool nmd_in_use(const struct nm_bridge *b)
+bool nmd_in_use(const struct nm_bridge *b)
 {
 	return (b->bdg_flags & NM_BDG_ACTIVE) || b->bdg_active_ports;
 }
@@ -492,6 +454,8 @@ static void nmd_vp_dtor(struct netmap_adapter *na)
 	struct nmd_vp *p = container_of(na, struct nmd_vp, vp.up);
 
 	nmd_detach(&p->vp, NULL);
+	/* off the switch: nothing can queue a frame for it any more */
+	nmd_vp_path_fini(p);
 	kfree(p);
 }
 
@@ -588,6 +552,7 @@ static long nmd_register(struct nmd_file *f, struct nmd_attach *req)
 		vp->up.nm_dtor = nmd_vp_dtor;
 		vp->up.na_refcount = 1;
 		nmd_rings_init(&vp->up, &p->rings);
+		nmd_vp_path_init(p);
 		BDG_WLOCK(b);
 		nmd_port_add(b, vp);
 		BDG_WUNLOCK(b);
@@ -626,6 +591,8 @@ static struct net_device *nmd_dummy_device(const char *ifname)
 #endif
 	return dev;
 }
+
+static void nmd_detach_nic(struct nmd_file *f);
 
 /* vale-ctl -h / -a: a bwrap on the switch, registered by the kernel.  With nmd_lock held. */
 static long nmd_attach_nic(struct nmd_file *f, struct nmd_attach *req)
@@ -706,6 +673,12 @@ static long nmd_attach_nic(struct nmd_file *f, struct nmd_attach *req)
 	nic->bwrap.na_kpriv = &nic->kpriv;
 	na->na_flags |= NAF_BUSY;
 	f->nic = nic;
+	/* a real device: what it receives goes into the switch from now on */
+	err = -nmd_nic_hook(nic);
+	if (err) {
+		nmd_detach_nic(f);
+		return err;
+	}
 	req->port_index = nic->bwrap.up.bdg_port;
 	req->host_port_index = with_host ? nic->bwrap.host.bdg_port : -1;
 	return 0;
@@ -721,6 +694,7 @@ static void nmd_detach_nic(struct nmd_file *f)
 	struct netmap_adapter *na = &nic->bwrap.up.up;
 
 	f->nic = NULL;
+	nmd_nic_unhook(nic);
 	nmd_unregif(&nic->kpriv);
 	nic->kpriv.np_na = NULL;
 	nic->bwrap.na_kpriv = NULL;
@@ -753,41 +727,15 @@ static long nmd_attach(struct nmd_file *f, struct nmd_attach __user *uarg)
 	return err;
 }
 
-/* Mirrors how netmap's forwarding finds the frame and calls lookup. */
+/* The switch's answer for one frame, reported as NMD_IOC_INJECT says.  With nmd_lock held. */
 static uint32_t nmd_run_lookup(struct nmd_inject *req, struct netmap_vp_adapter *src)
 {
-	struct nm_bdg_fwd ft[2];
-	struct nm_bdg_fwd *start;
 	struct nm_bridge *b = src->na_bdg;
-	u_int vhl = src->up.virt_hdr_len;
 	uint8_t ring = (uint8_t) req->ring;
 	uint32_t dst;
 
-	memset(ft, 0, sizeof(ft));
-	ft[0].ft_buf = req->frame;
-	if (req->first_frag_len) {
-		ft[0].ft_frags = 2;
-		ft[0].ft_len = (uint16_t) req->first_frag_len;
-		ft[0].ft_flags = NS_MOREFRAG;
-		ft[1].ft_buf = req->frame + req->first_frag_len;
-		ft[1].ft_len = (uint16_t) (req->len - req->first_frag_len);
-	} else {
-		ft[0].ft_frags = 1;
-		ft[0].ft_len = (uint16_t) req->len;
-	}
-	if (vhl < ft[0].ft_len) {
-		ft[0].ft_offset = (uint16_t) vhl;
-		start = &ft[0];
-	} else if (vhl == ft[0].ft_len && (ft[0].ft_flags & NS_MOREFRAG)) {
-		ft[0].ft_offset = ft[0].ft_len;
-		start = &ft[1];
-	} else {
-		return NM_BDG_NOPORT;
-	}
-
 	BDG_RLOCK(b);
-	dst = b->bdg_ops.lookup ? b->bdg_ops.lookup(start, &ring, src, b->private_data)
-				: NM_BDG_NOPORT;
+	dst = nmd_lookup(b, src, req->frame, req->len, req->first_frag_len, &ring);
 	req->dst_ring = ring;
 	memset(req->dst_name, 0, sizeof(req->dst_name));
 	if (dst == NM_BDG_BROADCAST)
@@ -932,6 +880,9 @@ static const struct file_operations nmd_fops = {
 	.release = nmd_release,
 	.unlocked_ioctl = nmd_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.read = nmd_read,
+	.write = nmd_write,
+	.poll = nmd_poll,
 };
 
 static struct miscdevice nmd_device = {
@@ -942,12 +893,20 @@ static struct miscdevice nmd_device = {
 
 static int __init nmd_init(void)
 {
-	int i;
+	int i, err;
 
 	for (i = 0; i < NMD_BRIDGES; i++)
 		init_rwsem(&nmd_bridges[i].bdg_lock);
+	err = nmd_stats_init();
+	if (err)
+		return err;
+	err = misc_register(&nmd_device);
+	if (err) {
+		nmd_stats_exit();
+		return err;
+	}
 	pr_info("netmap: TEST DOUBLE loaded (tests/netmap_double), NETMAP_API %d\n", NETMAP_API);
-	return misc_register(&nmd_device);
+	return 0;
 }
 
 /* Every fd is closed (each holds this module); a module's switch may still be there. */
@@ -956,6 +915,7 @@ static void __exit nmd_exit(void)
 	int i;
 
 	misc_deregister(&nmd_device);
+	nmd_stats_exit();
 	for (i = 0; i < NMD_BRIDGES; i++) {
 		struct nm_bridge *b = &nmd_bridges[i];
 

@@ -63,6 +63,25 @@ struct nmd_inject {
 	uint8_t frame[NMD_FRAME_MAX]; /* in */
 };
 
+/*
+ * The data path of a VALE port's fd (NMD_KIND_VP; see README.md):
+ *   write(fd, frame, len)  one frame (virt_hdr_len bytes of header, then Ethernet) into the
+ *                          switch from this port; the switch's lookup decides where it goes
+ *                          and it is delivered there.  Returns len, also when the switch
+ *                          drops it.  EINVAL: len below virt_hdr_len + 14 or above
+ *                          NMD_FRAME_MAX; EPERM: the fd holds no TX ring; ENXIO: the fd is
+ *                          registered nowhere (or attached a NIC).
+ *   read(fd, buf, size)    one frame from the port's receive queue (NMD_RXQ_FRAMES frames;
+ *                          one queue per port, shared by every fd on it).  EMSGSIZE if the
+ *                          frame is longer than size (it stays queued); blocks, or EAGAIN
+ *                          with O_NONBLOCK; EPERM: no RX ring; ENXIO as for write.
+ *   poll                   POLLIN: a frame is queued (and the fd holds the RX ring);
+ *                          POLLOUT: the fd holds the TX ring; POLLERR: registered nowhere.
+ * Counters per port: /proc/netmap_double, one line per port of the reader's namespace:
+ *   NAME INDEX TX TX_DROP RX RX_DROP QUEUED
+ */
+#define NMD_RXQ_FRAMES 1024
+
 #define NMD_IOC_ATTACH _IOWR('N', 1, struct nmd_attach)
 #define NMD_IOC_INJECT _IOWR('N', 2, struct nmd_inject)
 
