@@ -28,6 +28,7 @@ GROUPS = {
     "datapath": "core",
     "churn": "core",
     "netmap_rules": "core",
+    "nic_path": "core",
     "attack_ports": "attack",
     "attack_proof": "attack",
     "attack_requests": "attack",
@@ -37,7 +38,15 @@ GROUPS = {
     "udp_echo": "netmap",
 }
 # Scenarios that need our module (the others exercise only the harness and netmap).
-NEEDS_MULTISTACK = {"load_unload", "reload", "ownership", "datapath", "churn", "udp_echo"}
+NEEDS_MULTISTACK = {
+    "load_unload",
+    "reload",
+    "ownership",
+    "datapath",
+    "churn",
+    "nic_path",
+    "udp_echo",
+}
 SCENARIO_TIMEOUT = {"core": 150.0, "netmap": 120.0, "attack": 240.0}
 
 
@@ -66,18 +75,20 @@ class Guests:
     def _programs(self, group: str) -> dict[str, Path]:
         agent = GUEST_DIR / "agent"
         includes = [*UAPI_INCLUDES, agent]
+        headers = [agent / "mstest.h"]
         if self.env.netmap is not None:
             includes += self.env.netmap.includes
         else:
             double = REPO / "tests" / "netmap_double"
             includes += [double / "sys", double / "include"]
+            headers.append(double / "include" / "netmap_double_uapi.h")
         sources = [
             agent / "mstest.c",
             agent / "mstest_proc.c",
             agent / f"mstest_port_{self.env.backend}.c",
         ]
         out = BUILD_DIR / f"mstest-{self.env.backend}"
-        programs = {"mstest": compile_static(sources, out, includes, [agent / "mstest.h"])}
+        programs = {"mstest": compile_static(sources, out, includes, headers)}
         if self.env.netmap is not None:
             programs["vale-ctl"] = self.env.netmap.vale_ctl
         if group == "netmap" and self.env.netmap is not None:

@@ -62,6 +62,8 @@ struct state {
 	const char *port_names[MAX_PORTS];
 	struct nic nic;
 	const char *nic_name;
+	uint8_t frame[2048]; /* the last frame "read" took, for "reply" */
+	size_t frame_len;
 };
 
 struct tuple {
@@ -113,6 +115,15 @@ static void usage(void)
 	    "                                  each round; DST is drop, all, host, nic or a port\n"
 	    "                                  (checked where the backend reports destinations)\n"
 	    "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port (real netmap)\n"
+	    "  write FILE [expect=ERR]         each frame of FILE into the switch through the\n"
+	    "                                  current port's data path (double: write())\n"
+	    "  read TIMEOUT_MS [udp=PORT] [expect=ERR]   the next frame of the current port\n"
+	    "                                  (with udp=: the next IPv4 UDP one to PORT, others\n"
+	    "                                  are skipped); EAGAIN if none came in time\n"
+	    "  reply                           write the frame 'read' took back, Ethernet, IPv4\n"
+	    "                                  and UDP sources and destinations swapped\n"
+	    "  krecv TIMEOUT_MS expect=N [text=STR]   N datagrams on the current socket, each\n"
+	    "                                  STR, none waited for longer than TIMEOUT_MS\n"
 	    "  sh COMMAND                      run COMMAND with system(); stop if it fails\n"
 	    "  ask ADDR PORT MSG TIMEOUT_MS    send MSG over UDP, expect it echoed back\n"
 	    "  kecho N                         answer N datagrams on the current socket\n"
@@ -912,6 +923,154 @@ static void put_in_flight(int fd)
 	printf("socket fd=%d in flight\n", fd); /* sv stays open: the message stays queued */
 }
 
+/* Where the frames of "write" go, and the first error. */
+struct writer {
+	struct mst_port *port;
+	unsigned written;
+	int err;
+};
+
+static int write_one(const uint8_t *frame, size_t len, void *arg)
+{
+	struct writer *w = arg;
+
+	if (w->err == 0)
+		w->err = mst_port_write(w->port, frame, len);
+	if (w->err == 0)
+		w->written++;
+	return 0;
+}
+
+/* write FILE [expect=ERR]; returns argv used. */
+static int op_write(struct state *st, int argc, char **argv)
+{
+	struct writer w = { .port = st->port };
+	struct frames f;
+	char what[160];
+	int expect = 0, i = 1;
+
+	if (argc < 1)
+		usage();
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++)
+		if (!option_expect(argv[i], &expect))
+			usage();
+	need_port(st);
+	w.port = st->port;
+	f = read_frames(argv[0]);
+	each_frame(&f, write_one, &w);
+	free(f.buf);
+	snprintf(what, sizeof(what), "write %s on %s: %u frames written", argv[0], st->port_name,
+		 w.written);
+	expect_result(what, w.err, expect);
+	return i;
+}
+
+/* The UDP destination port of an IPv4 frame, or -1. */
+static int udp4_dst_port(const uint8_t *f, size_t len)
+{
+	size_t ihl;
+
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != IPPROTO_UDP)
+		return -1;
+	ihl = (size_t) (f[14] & 0x0f) * 4;
+	if (ihl < 20 || len < 14 + ihl + 8)
+		return -1;
+	return f[14 + ihl + 2] << 8 | f[14 + ihl + 3];
+}
+
+/* read TIMEOUT_MS [udp=PORT] [expect=ERR]; returns argv used. */
+static int op_read(struct state *st, int argc, char **argv)
+{
+	int timeout = atoi(argv[0]), expect = 0, udp = -1, i = 1, err;
+	unsigned skipped = 0;
+	char what[160];
+
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		if (strncmp(argv[i], "udp=", 4) == 0)
+			udp = atoi(argv[i] + 4);
+		else if (!option_expect(argv[i], &expect))
+			usage();
+	}
+	need_port(st);
+	for (;;) {
+		err =
+		    mst_port_read(st->port, st->frame, sizeof(st->frame), timeout, &st->frame_len);
+		if (err != 0 || udp < 0 || udp4_dst_port(st->frame, st->frame_len) == udp)
+			break;
+		skipped++;
+	}
+	if (err == 0)
+		print_frame(st->frame, st->frame_len, NULL);
+	snprintf(what, sizeof(what), "read on %s (%u other frames skipped)", st->port_name,
+		 skipped);
+	expect_result(what, err, expect);
+	return i;
+}
+
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		uint8_t t = a[k];
+
+		a[k] = b[k];
+		b[k] = t;
+	}
+}
+
+/* reply: the frame "read" took goes back where it came from; its checksums stay right. */
+static void op_reply(struct state *st)
+{
+	uint8_t *f = st->frame;
+	size_t ihl;
+	int err;
+
+	need_port(st);
+	if (udp4_dst_port(f, st->frame_len) < 0)
+		die("reply: the last frame read is no IPv4 UDP frame");
+	ihl = (size_t) (f[14] & 0x0f) * 4;
+	swap_bytes(f, f + 6, 6);		       /* Ethernet */
+	swap_bytes(f + 14 + 12, f + 14 + 16, 4);       /* IPv4 */
+	swap_bytes(f + 14 + ihl, f + 14 + ihl + 2, 2); /* UDP */
+	err = mst_port_write(st->port, f, st->frame_len);
+	expect_result("reply written", err, 0);
+}
+
+/* krecv TIMEOUT_MS expect=N [text=STR]: stops at the Nth datagram; returns argv used. */
+static int op_krecv(struct state *st, int argc, char **argv)
+{
+	struct timeval tv = { .tv_sec = atoi(argv[0]) / 1000,
+			      .tv_usec = (atoi(argv[0]) % 1000) * 1000 };
+	const char *text = NULL;
+	int want = -1, got = 0, i = 1;
+	char buf[512];
+	ssize_t n;
+
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		if (strncmp(argv[i], "expect=", 7) == 0)
+			want = atoi(argv[i] + 7);
+		else if (strncmp(argv[i], "text=", 5) == 0)
+			text = argv[i] + 5;
+		else
+			usage();
+	}
+	if (st->sock < 0 || want < 0)
+		usage();
+	setsockopt(st->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < want && (n = recv(st->sock, buf, sizeof(buf) - 1, 0)) >= 0) {
+		buf[n] = '\0';
+		printf("krecv: datagram '%s'\n", buf);
+		got++;
+		if (text != NULL && strcmp(buf, text) != 0) {
+			fprintf(stderr, "mstest: krecv: expected '%s'\n", text);
+			exit(1);
+		}
+	}
+	printf("krecv: %d datagrams, wanted %d\n", got, want);
+	if (got != want)
+		exit(1);
+	return i;
+}
+
 int main(int argc, char **argv)
 {
 	struct state st = {
@@ -1161,6 +1320,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mstest: wanted %s frames\n", want);
 				return 1;
 			}
+		} else if (strcmp(op, "write") == 0 && left >= 1) {
+			i += op_write(&st, left, argv + i);
+		} else if (strcmp(op, "read") == 0 && left >= 1) {
+			i += op_read(&st, left, argv + i);
+		} else if (strcmp(op, "reply") == 0) {
+			op_reply(&st);
+		} else if (strcmp(op, "krecv") == 0 && left >= 1) {
+			i += op_krecv(&st, left, argv + i);
 		} else if (strcmp(op, "ask") == 0 && left >= 4) {
 			if (ask(argv[i], (uint16_t) atoi(argv[i + 1]), argv[i + 2],
 				atoi(argv[i + 3])) != 0)

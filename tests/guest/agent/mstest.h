@@ -65,7 +65,20 @@ const char *mst_port_name(const struct mst_port *port);
  */
 int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from_host,
 		  char dst[MST_NAME_LEN]);
-/* Counts frames arriving within timeout_ms, passing each to fn; -1 if the port cannot receive. */
+/*
+ * The port's data path, one frame at a time: the double's write()/read() on the port's fd,
+ * real netmap's TX and RX rings.  mst_port_write sends frame (the switch's lookup decides
+ * where it goes; a drop is not reported, as in netmap); 0 or an errno value.
+ * mst_port_read takes the next frame that arrives within timeout_ms into buf (size bytes),
+ * its length in *len; 0, EAGAIN when none came, or another errno value.
+ */
+int mst_port_write(struct mst_port *port, const void *frame, size_t len);
+int mst_port_read(struct mst_port *port, uint8_t *buf, size_t size, int timeout_ms, size_t *len);
+/*
+ * Counts frames arriving within timeout_ms, passing each to fn; -1 if the port cannot receive
+ * them (the double: frames sent with mst_port_send only report their destination, so there
+ * is nothing to count; frames sent with mst_port_write are read with mst_port_read).
+ */
 int mst_port_recv(struct mst_port *port, int timeout_ms,
 		  void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,5 +113,32 @@ int mst_port_recv(struct mst_port *port, int timeout_ms,
 		  void (*fn)(const uint8_t *frame, size_t len, void *arg), void *arg)
 {
 	(void) port, (void) timeout_ms, (void) fn, (void) arg;
-	return -1; /* the double has no rings: its INJECT reports the destination instead */
+	return -1; /* INJECT reports a frame's destination instead of delivering it */
+}
+
+int mst_port_write(struct mst_port *port, const void *frame, size_t len)
+{
+	ssize_t n = write(port->fd, frame, len);
+
+	if (n < 0)
+		return errno;
+	return (size_t) n == len ? 0 : EIO;
+}
+
+int mst_port_read(struct mst_port *port, uint8_t *buf, size_t size, int timeout_ms, size_t *len)
+{
+	struct pollfd pfd = { .fd = port->fd, .events = POLLIN };
+	int flags = fcntl(port->fd, F_GETFL);
+	ssize_t n;
+
+	/* read() first, without blocking, so that its own errors (EPERM, ENXIO) show */
+	if (flags < 0 || fcntl(port->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return errno;
+	n = read(port->fd, buf, size);
+	if (n < 0 && errno == EAGAIN && poll(&pfd, 1, timeout_ms) > 0)
+		n = read(port->fd, buf, size);
+	if (n < 0)
+		return errno;
+	*len = (size_t) n;
+	return 0;
 }

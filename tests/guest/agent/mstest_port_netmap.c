@@ -107,12 +107,19 @@ const char *mst_port_name(const struct mst_port *port)
 int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from_host,
 		  char dst[MST_NAME_LEN])
 {
+	snprintf(dst, MST_NAME_LEN, "?");
+	if (from_host)
+		return EOPNOTSUPP;
+	return mst_port_write(port, frame, len);
+}
+
+int mst_port_write(struct mst_port *port, const void *frame, size_t len)
+{
 	struct pollfd pfd = { .fd = port->fd, .events = POLLOUT };
 	struct netmap_ring *ring;
 	struct netmap_slot *slot;
 
-	snprintf(dst, MST_NAME_LEN, "?");
-	if (from_host || port->nifp == NULL)
+	if (port->nifp == NULL)
 		return EOPNOTSUPP;
 	if (port->nifp->ni_tx_rings == 0)
 		return EPERM; /* NR_REG_NULL: no TX ring to send on (as the double says) */
@@ -152,4 +159,32 @@ int mst_port_recv(struct mst_port *port, int timeout_ms,
 		}
 	}
 	return count;
+}
+
+int mst_port_read(struct mst_port *port, uint8_t *buf, size_t size, int timeout_ms, size_t *len)
+{
+	struct pollfd pfd = { .fd = port->fd, .events = POLLIN };
+
+	if (port->nifp == NULL)
+		return EOPNOTSUPP;
+	if (port->nifp->ni_rx_rings == 0)
+		return EPERM;
+	for (;;) {
+		for (unsigned r = 0; r < port->nifp->ni_rx_rings; r++) {
+			struct netmap_ring *ring = NETMAP_RXRING(port->nifp, r);
+			struct netmap_slot *slot;
+
+			if (nm_ring_empty(ring))
+				continue;
+			slot = &ring->slot[ring->head];
+			if (slot->len > size)
+				return EMSGSIZE;
+			memcpy(buf, NETMAP_BUF(ring, slot->buf_idx), slot->len);
+			*len = slot->len;
+			ring->head = ring->cur = nm_ring_next(ring, ring->head);
+			return 0;
+		}
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return EAGAIN;
+	}
 }

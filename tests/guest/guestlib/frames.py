@@ -27,6 +27,7 @@ STACK_MAC = "02:00:00:00:00:10"
 PEER4, GUEST4 = "10.0.0.2", "10.0.0.1"
 PEER6, GUEST6 = "fd00::2", "fd00::1"
 UDP_PORT, UDP_MISS, UDP_WILD, TCP6_PORT = 7000, 7999, 7001, 8080
+DPATH_PORT = 7100
 
 
 def _to_guest() -> Packet:
@@ -155,6 +156,12 @@ def frame_sets() -> dict[str, list[bytes]]:
             )
         ],
     }
+    # nic_path: a stack on 10.0.0.1:7100 writes to the peer's socket on 10.0.0.2:7200 from a
+    # tuple it never registered, then from its own: the peer must get the second one first.
+    sets["dpath_to_peer"] = [
+        _raw(_from_stack() / IP(src=GUEST4, dst=PEER4) / UDP(sport=sport, dport=7200) / text)
+        for sport, text in ((DPATH_PORT + 1, b"spoof"), (DPATH_PORT, b"legit"))
+    ]
     sets.update(_malformed())
     return sets
 
