@@ -18,6 +18,7 @@ def test_attack_requests(scenario):
         "R7 uid 1001: QUERY of the victim's tuples: FOUND (+WILDCARD), nothing else",
         "R7: another user sees pid=- uid=-",
         "R8 uid 1001: the fourth on the switch: ENOSPC (max_registrations=3)",
+        "R8: both refusals are counted in the limits record (refused=2)",
         "uid 1001: a stack registers its own socket, receives and sends",
     ):
         assert expected in names, f"check {expected!r} did not run"

@@ -151,6 +151,21 @@ class GuestEnv:
         return REPO / "build" / "netmap_double" / str(self.release) / "netmap.ko"
 
     @property
+    def churn(self) -> tuple[int, int] | None:
+        """MS_CHURN_CYCLES and MS_CHURN_BINDS for the churn scenario, or None for its defaults.
+
+        Each of the two churners runs CYCLES port cycles of BINDS BIND/UNBIND pairs (and one more
+        BIND every other cycle): 2 * CYCLES * BINDS + CYCLES BINDs in all.
+        """
+        cycles = os.environ.get("MS_CHURN_CYCLES")
+        binds = os.environ.get("MS_CHURN_BINDS")
+        if cycles is None and binds is None:
+            return None
+        if not (cycles and binds and cycles.isdigit() and binds.isdigit()):
+            raise ValueError("MS_CHURN_CYCLES and MS_CHURN_BINDS go together, as whole numbers")
+        return int(cycles), int(binds)
+
+    @property
     def backend(self) -> str:
         """ "netmap" for a real netmap build, "double" for the test double."""
         return "netmap" if self.netmap is not None else "double"

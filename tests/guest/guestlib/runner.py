@@ -62,6 +62,8 @@ def build_initramfs(env: GuestEnv, plan: GuestPlan, out: Path) -> None:
         img.add_host_file(GUEST_DIR / "scenarios" / f"{scenario}.sh", f"ms/scenarios/{scenario}.sh")
     img.add_file("ms/plan", "".join(f"{s}\n" for s in plan.scenarios).encode())
     img.add_file("ms/backend", f"{env.backend}\n".encode())
+    if env.churn is not None:
+        img.add_file("ms/churn", "{} {}\n".format(*env.churn).encode())
     img.add_file("ms/scenario_timeout", f"{int(plan.scenario_timeout)}\n".encode())
     img.write(out)
 

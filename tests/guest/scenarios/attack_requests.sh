@@ -97,6 +97,9 @@ if bg full mstest setuid 1000 port valem:v1000 sock 4 udp "$A4" 7220 bind 4 udp 
 	check "R8 uid 1001: the fourth on the switch: ENOSPC (max_registrations=3)" \
 		mstest setuid 1001 port valem:v1001 sock 4 udp "$A4" 7230 bind 4 udp "$A4" 7230 expect=OK \
 		sock 4 udp "$A4" 7231 bind 4 udp "$A4" 7231 expect=ENOSPC
+	run grep '^limits ' /proc/net/multistack
+	check "R8: both refusals are counted in the limits record (refused=2)" \
+		grep -q '^limits max_registrations=3 max_per_port=2 refused=2$' /proc/net/multistack
 	stop "$BG_PID"
 	check "R8: room again once registrations end" \
 		mstest setuid 1001 port valem:v1001 sock 4 udp "$A4" 7230 bind 4 udp "$A4" 7230 expect=OK \

@@ -8,9 +8,11 @@
 #        |  valem:vp0 (2000 cycles; 150 on real netmap) |  valem:vp1 (the same)
 #   churner A: udp 10.0.0.1:7000                       churner B: udp 10.0.0.1:7001
 #
-# Each cycle: open the port, bind a socket, BIND/UNBIND pairs (2, or 10 on real netmap),
+# Each cycle: open the port, bind a socket, BIND/UNBIND pairs (2, or 33 on real netmap),
 # BIND again every other cycle, then close port and socket in varying order (closing the
-# port must release what is left).
+# port must release what is left). Both ways that is at least 10,000 BIND/UNBIND cycles in
+# all (10,000 on the double, 10,050 on real netmap); MS_CHURN_CYCLES and MS_CHURN_BINDS on
+# the host (/ms/churn here) choose other counts.
 # Afterwards nothing may remain: no registration, no extra module reference, no UDP socket
 # kept alive by a pinned file, no large slab growth, and no kernel complaint.
 # shellcheck source=tests/guest/agent/lib.sh
@@ -19,7 +21,10 @@ A4=$GUEST4
 F=/ms/frames
 # Opening a real netmap port maps its memory (about 0.1 s under emulation): fewer port
 # cycles there, more BIND/UNBIND pairs in each.
-if [ "$NETMAP_BACKEND" = netmap ]; then CYCLES=150 BINDS=10; else CYCLES=2000 BINDS=2; fi
+if [ "$NETMAP_BACKEND" = netmap ]; then CYCLES=150 BINDS=33; else CYCLES=2000 BINDS=2; fi
+if [ -s /ms/churn ]; then read -r CYCLES BINDS </ms/churn; fi
+# Per churner: BINDS pairs a cycle, one more BIND every other cycle.
+data bind_cycles $((2 * (CYCLES * BINDS + CYCLES / 2)))
 
 # Sockets in use in this namespace; a socket file the module failed to let go stays counted.
 udp_socks() { awk '$1 == "UDP:" { print $3 }' /proc/net/sockstat; }
@@ -63,6 +68,8 @@ run grep -E '^(counter dir=ingress reason=tuple_hit|switch)' /proc/net/multistac
 
 sleep 2 # sockets are freed after an RCU grace period
 check "no registration is left" sh -c '! grep -q "^reg " /proc/net/multistack'
+check "the switch counts no registration" grep -q "^switch name=valem: registrations=0$" /proc/net/multistack
+check "no BIND was refused for a limit" grep -q "^limits .* refused=0$" /proc/net/multistack
 check "multistack's reference count is unchanged ($ms_refs)" test "$(mod_refcount multistack)" = "$ms_refs"
 check "netmap's reference count is unchanged ($nm_refs)" test "$(mod_refcount netmap)" = "$nm_refs"
 udp1=$(udp_socks)
