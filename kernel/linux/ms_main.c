@@ -67,6 +67,11 @@ fail_core:
 
 static void __exit ms_exit(void)
 {
+	/*
+	 * First: giving the switch back takes netmap's global lock and the
+	 * switch's lock, which waits out every hook, config and dtor call still
+	 * returning through this module's text (ms_port.c explains).
+	 */
 	ms_netmap_detach();
 	ms_proc_fini();
 	ms_requests_destroy(ms_linux_requests);

@@ -14,6 +14,26 @@
  * mode, so while a port holds registrations its hook is wrapped ("watched").
  * A watched port holds a module reference: the module cannot be unloaded
  * under a hook that points into it.
+ *
+ * Dropping that reference from module code leaves the usual window: the code
+ * that drops the last reference still runs module text afterwards (its
+ * return), and an rmmod could free that text meanwhile.  The window is closed
+ * by netmap's locks rather than by where the reference is dropped (any module
+ * function that drops it runs some instructions after it):
+ *   - the hook: netmap calls nm_register only with its global lock
+ *     (NMG_LOCK) held, and releases it only after the hook has returned into
+ *     netmap;
+ *   - UNBIND (config) and a port leaving (dtor) drop their reference with the
+ *     switch's lock held, read or write, which netmap releases only after
+ *     they have returned into it;
+ *   - module exit gives the switch back first (ms_exit(), ms_netmap_detach(),
+ *     netmap_bdg_regops()), and regops takes NMG_LOCK, then this switch's
+ *     write lock, before anything of the module is freed (the module's memory
+ *     goes only after exit returns).
+ * So an rmmod that follows the last module_put() waits, inside exit, until
+ * every hook, config and dtor call still running has left the module.  The
+ * same holds for a hook call through the pointer netmap read just before an
+ * UNBIND gave netmap's own hook back.
  */
 #include <linux/ctype.h>
 #include <linux/fdtable.h>
@@ -233,6 +253,7 @@ static int ms_watched_register(struct netmap_adapter *na, int onoff)
 	mutex_unlock(&ms_watch_mutex);
 	if (owner_left) {
 		ms_requests_owner_gone(ms_linux_requests, gone.owner, NULL);
+		/* Safe to return through module text: NMG_LOCK orders rmmod after us (above). */
 		module_put(THIS_MODULE);
 	}
 	return err;
