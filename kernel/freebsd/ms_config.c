@@ -30,6 +30,7 @@ CTASSERT(MS_NAME_MAX == MS_REQ_PORT_NAME_LEN);
 /* What one request has learnt so far, for the hooks that follow. */
 struct ms_call {
 	uint16_t owner;
+	struct netmap_vp_adapter *port; /* held by the caller: alive under the switch lock */
 	struct ms_tuple tuple;
 };
 
@@ -37,7 +38,7 @@ static int ms_host_caller_port(void *ctx, const char *name, uint16_t *owner)
 {
 	struct ms_call *call = ctx;
 
-	if (ms_port_of_caller(name, owner) != 0)
+	if (ms_port_of_caller(name, owner, &call->port) != 0)
 		return (EPERM);
 	call->owner = *owner;
 	return (0);
@@ -74,15 +75,21 @@ static int ms_host_commit_proof(void *ctx, void *cookie)
 {
 	const struct ms_call *call = ctx;
 	const struct ms_fbsd_reg *reg = cookie;
+	int error;
 
+	/* Watch first: a port whose owner is leaving refuses the BIND before the socket is taken.
+	 */
+	error = ms_watch_port(call->port);
+	if (error != 0)
+		return (error);
 	return (ms_handover_start(reg->fp, reg->fd, &call->tuple, call->owner));
 }
 
-/* Nothing watches an owner on FreeBSD: the dtor ends its registrations. */
+/* No registration left (UNBIND, or a hand-over revoked): the port need not be watched. */
 static void ms_host_owner_idle(void *ctx, uint16_t owner)
 {
 	(void) ctx;
-	(void) owner;
+	ms_unwatch_owner(owner);
 }
 
 static void ms_host_describe(const void *cookie, uint32_t *pid, char port[MS_REQ_PORT_NAME_LEN])

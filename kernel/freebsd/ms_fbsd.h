@@ -18,6 +18,7 @@ struct thread;
 struct nm_ifreq;
 struct nm_bdg_fwd;
 struct nm_bridge;
+struct netmap_adapter;
 struct netmap_vp_adapter;
 struct vnet;
 
@@ -78,8 +79,19 @@ void ms_switch_open_up(void);
 bool ms_port_is_host(const struct netmap_vp_adapter *vp);
 void ms_note_bridge(struct nm_bridge *b);
 
+/*
+ * ms_watch.c: registrations end when their owner's rings go (a wrapped
+ * nm_register); unloading is refused while any port is watched.
+ */
+void ms_watch_init(void);
+void ms_watch_fini(void);
+int ms_watch_close(void); /* EBUSY while watched; else no watch from now on */
+int ms_watch_port(struct netmap_vp_adapter *vp);
+void ms_unwatch_owner(uint16_t owner);
+
 /* ms_port.c: the caller's own port (an owner id) or EPERM; the switch's network stack. */
-int ms_port_of_caller(const char *nifr_name, uint16_t *owner);
+int ms_port_of_caller(const char *nifr_name, uint16_t *owner, struct netmap_vp_adapter **port);
+bool ms_port_rings_held_exclusively(struct netmap_adapter *na);
 bool ms_vnet_is_switchs(const struct vnet *vnet);
 bool ms_caller_in_switchs_vnet(void);
 

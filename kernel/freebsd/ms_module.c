@@ -139,6 +139,7 @@ static void ms_teardown(void)
 		ms_core_destroy(ms_sw.core, ms_release_cookie_now, NULL);
 	ms_sw.core = NULL;
 	ms_release_fini();
+	ms_watch_fini();
 	NET_EPOCH_DRAIN_CALLBACKS();
 }
 
@@ -156,6 +157,7 @@ static int ms_load(void)
 	}
 	ms_release_init();
 	ms_handover_init();
+	ms_watch_init();
 	status = ms_core_create(&ms_sw.core);
 	if (status == MS_OK)
 		status =
@@ -184,6 +186,9 @@ static int ms_modevent(module_t mod __unused, int what, void *arg __unused)
 	case MOD_LOAD:
 		return (ms_load());
 	case MOD_UNLOAD:
+		/* A watched port's hook points into this module (ms_watch.c): in use. */
+		if (ms_watch_close() != 0)
+			return (EBUSY);
 		/* Also sent after a failed MOD_LOAD: ms_teardown() undoes only what was done. */
 		ms_teardown();
 		printf("multistack: released switch %s\n", ms_sw.name);

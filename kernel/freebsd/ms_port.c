@@ -55,7 +55,7 @@ bool ms_caller_in_switchs_vnet(void)
 static const enum txrx ms_directions[] = { NR_TX, NR_RX };
 
 /* Every ring of the port is bound by one descriptor only, with NR_EXCLUSIVE. */
-static bool ms_rings_held_exclusively(struct netmap_adapter *na)
+bool ms_port_rings_held_exclusively(struct netmap_adapter *na)
 {
 	u_int d, i;
 
@@ -90,7 +90,7 @@ static bool ms_priv_owns_port(const struct netmap_priv_d *priv, struct netmap_ad
 		if (priv->np_qfirst[t] != 0 || priv->np_qlast[t] < nma_get_nrings(na, t))
 			return (false);
 	}
-	return (ms_rings_held_exclusively(na));
+	return (ms_port_rings_held_exclusively(na));
 }
 
 /*
@@ -98,7 +98,7 @@ static bool ms_priv_owns_port(const struct netmap_priv_d *priv, struct netmap_ad
  * the switch meanwhile; netmap's global lock is not held, so the ring
  * counts read here are those of the last completed registration.
  */
-int ms_port_of_caller(const char *nifr_name, uint16_t *owner)
+int ms_port_of_caller(const char *nifr_name, uint16_t *owner, struct netmap_vp_adapter **port)
 {
 	struct netmap_priv_d *priv = NULL;
 	struct netmap_vp_adapter *vp;
@@ -123,5 +123,6 @@ int ms_port_of_caller(const char *nifr_name, uint16_t *owner)
 		return (EPERM);
 	ms_note_bridge(vp->na_bdg);
 	*owner = (uint16_t) vp->bdg_port;
+	*port = vp;
 	return (0);
 }

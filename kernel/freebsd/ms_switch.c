@@ -191,8 +191,10 @@ void ms_switch_dtor(const struct netmap_vp_adapter *vp)
 		atomic_store_int(&ms_sw.nic_port, NM_BDG_NOPORT);
 		ms_core_clear_nic_mac(ms_sw.core);
 	}
-	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS)
+	if (vp->bdg_port >= 0 && vp->bdg_port < NM_BDG_MAXPORTS) {
 		ms_requests_owner_gone(ms_sw.requests, (uint16_t) vp->bdg_port, NULL);
+		ms_unwatch_owner((uint16_t) vp->bdg_port);
+	}
 }
 
 /*

@@ -41,6 +41,8 @@ struct netmap_adapter {
 	u_int num_tx_rings;
 	struct netmap_kring **tx_rings;
 	struct netmap_kring **rx_rings;
+	/* Puts the port's rings in (onoff 1) or out of (0) netmap mode; NMG_LOCK held. */
+	int (*nm_register)(struct netmap_adapter *na, int onoff);
 };
 
 /* The rings of one direction, and how many there are (netmap's accessors). */
