@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from guestlib import runner
+from guestlib import http_lwip, runner
 from guestlib.attack_frames import attack_frame_sets
 from guestlib.console import ScenarioResult
 from guestlib.environment import BUILD_DIR, GUEST_DIR, REPO, GuestEnv
@@ -36,6 +36,7 @@ GROUPS = {
     "attack_unload": "attack",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
+    "http_lwip": "http",
 }
 # Scenarios that need our module (the others exercise only the harness and netmap).
 NEEDS_MULTISTACK = {
@@ -46,8 +47,9 @@ NEEDS_MULTISTACK = {
     "churn",
     "nic_path",
     "udp_echo",
+    "http_lwip",
 }
-SCENARIO_TIMEOUT = {"core": 150.0, "netmap": 120.0, "attack": 240.0}
+SCENARIO_TIMEOUT = {"core": 150.0, "netmap": 120.0, "attack": 240.0, "http": 420.0}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,6 +72,8 @@ class Guests:
             scenario in NEEDS_MULTISTACK or GROUPS[scenario] in {"core", "attack"}
         ):
             reason = self.env.modules_skip_reason()
+        if reason is None and GROUPS[scenario] == "http":
+            reason = http_lwip.skip_reason(self.env)
         return reason
 
     def _programs(self, group: str) -> dict[str, Path]:
@@ -99,6 +103,8 @@ class Guests:
                 headers=[REPO / "lib" / "include" / "multistack" / "ms_app.h"],
                 libs=[self.env.netmap.libnetmap],
             )
+        if group == "http":
+            programs.update(http_lwip.programs(self.env))
         return programs
 
     def result(self, scenario: str) -> tuple[ScenarioResult | None, runner.Outcome]:
