@@ -256,12 +256,20 @@ static void *get_worker(void *arg)
 	struct reader *r = calloc(1, sizeof(*r));
 	struct timeval tv = { .tv_sec = 30 };
 	char request[128], err[200];
-	int one = 1;
+	int one = 1, rcvbuf = 256 * 1024;
 
 	if (r == NULL)
 		return NULL;
 	r->fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/*
+	 * Real netmap's generic adapter (a veth NIC) sends each frame in an skb of its own pool
+	 * and writes the next frame into it once its own reference is the last; the receiving
+	 * side here may still queue a clone sharing that data (ip_rcv clones a shared skb).
+	 * A receive buffer far below the NIC ring (1024 frames) keeps queued data from being
+	 * overwritten before it is read.
+	 */
+	setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(r->fd, (struct sockaddr *) &job->sin, sizeof(job->sin)) != 0) {
 		snprintf(err, sizeof(err), "connect: %s", strerror(errno));

@@ -76,6 +76,10 @@ check "the kernel cannot bind *:80 either" httpbench kbind 0.0.0.0 80 EADDRINUSE
 
 fetch lwip 80 1000 10 $SMALL
 fetch kernel 8080 1000 10 $SMALL
+check "lwIP's frames went through its registration" \
+	sh -c 'grep "^reg .*port=80 .*owner=vp0" /proc/net/multistack | grep -qv " packets=0 "'
+check "lwIP's frames left through the NIC" \
+	test "$(status_counter egress tuple_hit nic)" -gt 1000
 
 for port in 80 8080; do
 	check "$port: GET of another path: 404" ip netns exec peer httpbench status "$GUEST4" $port \
@@ -90,7 +94,10 @@ done
 
 # Bad frames from the client's side, sent raw on veth1.  A well-formed SYN is answered (the
 # control); a SYN with a wrong TCP or IP checksum, cut short, or a runt, reaches neither
-# server's TCP (no answer) and crashes nothing.
+# server's TCP (no answer) and crashes nothing.  The malformed ones go to the kernel (as
+# without multistack), which drops them; the checksums are for each stack to verify.
+truncated=$(status_counter ingress truncated_l3 host)
+bad_length=$(status_counter ingress bad_length host)
 for port in 80 8080; do
 	check "$port: a well-formed raw SYN is answered" \
 		ip netns exec peer httpbench probe veth1 02:00:00:00:00:01 "$GUEST4" $port good reply
@@ -99,10 +106,15 @@ for port in 80 8080; do
 			httpbench probe veth1 02:00:00:00:00:01 "$GUEST4" $port $bad none
 	done
 done
+check "the runts went to the kernel, counted as truncated_l3" \
+	test "$(status_counter ingress truncated_l3 host)" -ge $((truncated + 2))
+check "the cut SYNs went to the kernel, counted as bad_length" \
+	test "$(status_counter ingress bad_length host)" -ge $((bad_length + 2))
 check "http_lwip still runs after the bad frames" kill -0 "$LWIP_PID"
 fetch "lwip after bad frames" 80 20 2 $SMALL
 fetch "kernel after bad frames" 8080 20 2 $SMALL
 run cat /proc/net/multistack
+[ "$NETMAP_BACKEND" = double ] && run cat /proc/netmap_double
 
 run kill "$LWIP_PID"
 wait "$LWIP_PID"
