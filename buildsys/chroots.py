@@ -53,6 +53,10 @@ class Recipe:
     # Suites whose Release files carry a Valid-Until date that mirrors let lapse (testing)
     # are read with that check off.
     check_valid_until: bool = True
+    kernel_image: bool = True  # False: headers only (nothing boots or loads in the chroot)
+    extra_packages: tuple[str, ...] = ()
+    # Shell commands mmdebstrap runs once the packages are in, with the chroot's root as "$1".
+    customize: tuple[str, ...] = ()
 
     def sources(self, mirror: str, security_mirror: str) -> list[str]:
         lines = [f"deb {mirror} {s} main" for s in (self.suite, *self.extra_suites)]
@@ -62,12 +66,14 @@ class Recipe:
 
     def packages(self) -> list[str]:
         suffix = f"/{self.kernel_from}" if self.kernel_from else ""
-        return [*BUILD_PACKAGES, *(f"{p}{suffix}" for p in KERNEL_PACKAGES)]
+        kernel = KERNEL_PACKAGES if self.kernel_image else KERNEL_PACKAGES[:1]
+        return [*BUILD_PACKAGES, *(f"{p}{suffix}" for p in kernel), *self.extra_packages]
 
     def command(self, target: Path, mirror: str, security_mirror: str) -> list[str]:
         cmd = ["mmdebstrap", "--variant=minbase", f"--include={','.join(self.packages())}"]
         if not self.check_valid_until:
             cmd.append('--aptopt=Acquire::Check-Valid-Until "false"')
+        cmd += [f"--customize-hook={hook}" for hook in self.customize]
         return [*cmd, self.suite, str(target), *self.sources(mirror, security_mirror)]
 
 
@@ -89,6 +95,30 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+# Where the install test chroot keeps the packages of a newer kernel's headers, downloaded when
+# the chroot is made and installed by the test (offline) to play a kernel upgrade.
+NEXT_KERNEL_DEBS = Path("/var/cache/multistack-next-kernel")
+
+# For the Debian packages' install and removal tests (tests/build/test_debian_install.py): the
+# host's release with dkms and its kernel's headers, plus the headers of bookworm-backports'
+# newer kernel as .debs, not installed.
+INSTALL_TEST = Recipe(
+    "bookworm-dkms",
+    "bookworm",
+    extra_suites=("bookworm-backports",),
+    security=True,
+    kernel_image=False,
+    extra_packages=("dkms",),
+    customize=(
+        'chroot "$1" apt-get clean',
+        'chroot "$1" apt-get install --download-only --yes --no-install-recommends '
+        "linux-headers-amd64/bookworm-backports",
+        f'mkdir "$1{NEXT_KERNEL_DEBS}"',
+        f'mv "$1"/var/cache/apt/archives/*.deb "$1{NEXT_KERNEL_DEBS}"',
+    ),
+)
+
+
 def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get("MS_CHROOT_CACHE") or DEFAULT_CACHE)
 
@@ -102,7 +132,10 @@ def _mirrors(environ: Mapping[str, str]) -> tuple[str, str]:
 
 def _stamp(recipe: Recipe, mirror: str, security_mirror: str) -> str:
     """The recipe as the chroot records it: a cached chroot is reused only if this matches."""
-    stamp = {"recipe": asdict(recipe), "sources": recipe.sources(mirror, security_mirror)}
+    # Fields left at their defaults are not recorded: adding a field keeps cached chroots valid.
+    defaults = asdict(Recipe(recipe.name, recipe.suite))
+    fields = {k: v for k, v in asdict(recipe).items() if k in ("name", "suite") or v != defaults[k]}
+    stamp = {"recipe": fields, "sources": recipe.sources(mirror, security_mirror)}
     return json.dumps(stamp, indent=1, sort_keys=True) + "\n"
 
 
@@ -197,22 +230,43 @@ def inside(root: Path, path: Path) -> Path:
     return Path("/") / path.relative_to(root)
 
 
-def command(root: Path, argv: Sequence[str], binds: Sequence[Path] = ()) -> list[str]:
+def command(
+    root: Path, argv: Sequence[str], binds: Sequence[Path] = (), overlay: Path | None = None
+) -> list[str]:
     """argv run in the chroot `root`, with the host directories `binds` at the same paths.
 
     The chroot is read-only, so a build cannot change the cached copy; mount points for the
     binds are made in it first (bubblewrap cannot make them on a read-only root), except under
     /tmp, which is a fresh tmpfs.
+
+    With `overlay` (a host directory, empty at first, not on an overlay file system), the
+    chroot is writable instead: an overlay mount, in a mount namespace of the command's own
+    (it vanishes with the command), puts every change in `overlay`/upper, which later commands
+    given the same directory see again; the cached copy stays as made.
     """
-    cmd = ["bwrap", "--ro-bind", str(root), "/", "--dev", "/dev", "--proc", "/proc"]
+    cmd = ["bwrap"]
+    if overlay is None:
+        cmd += ["--ro-bind", str(root), "/"]
+    else:
+        merged = overlay / "merged"
+        cmd += ["--bind", str(merged), "/"]
+    cmd += ["--dev", "/dev", "--proc", "/proc"]
     cmd += ["--tmpfs", "/tmp", "--die-with-parent", "--chdir", "/", "--clearenv"]
     cmd += ["--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "--setenv", "HOME", "/tmp"]
     cmd += ["--setenv", "LC_ALL", "C.UTF-8"]
     for bind in dict.fromkeys(p.resolve() for p in binds):
-        if not bind.is_relative_to("/tmp"):
+        if overlay is None and not bind.is_relative_to("/tmp"):
             (root / bind.relative_to("/")).mkdir(parents=True, exist_ok=True)
         cmd += ["--bind", str(bind), str(bind)]
-    return [*cmd, *argv]
+    if overlay is None:
+        return [*cmd, *argv]
+    layers = [overlay / name for name in ("upper", "work", "merged")]
+    for layer in layers:
+        layer.mkdir(parents=True, exist_ok=True)
+    mount = 'mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4" && shift 4'
+    unshared = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c"]
+    mounting = [*unshared, f'{mount} && exec "$@"', "sh", str(root), *map(str, layers)]
+    return [*mounting, *cmd, *argv]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -220,10 +274,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("names", nargs="*", help=f"chroots to make (default all: {list(RECIPES)})")
     parser.add_argument("--refresh", action="store_true", help="make them again from scratch")
     args = parser.parse_args(argv)
+    known = {**RECIPES, INSTALL_TEST.name: INSTALL_TEST}
     for name in args.names or list(RECIPES):
-        if name not in RECIPES:
-            parser.error(f"unknown chroot {name!r}; known: {', '.join(RECIPES)}")
-        done = ensure(RECIPES[name], refresh=args.refresh)
+        if name not in known:
+            parser.error(f"unknown chroot {name!r}; known: {', '.join(known)}")
+        done = ensure(known[name], refresh=args.refresh)
         how = "made" if done.made else "cached"
         print(f"{name}: {done.root} ({how}, {done.seconds:.0f} s)", flush=True)
 
