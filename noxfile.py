@@ -105,6 +105,14 @@ def kernel_matrix(session: nox.Session) -> None:
     kmatrix.run(session, session.posargs)
 
 
+@session(name="vagrant-box", default=False)
+def vagrant_box(session: nox.Session) -> None:
+    """Build and register a local Vagrant box from Debian's mirror: `-- [--refresh] debian12`."""
+    from buildsys import vagrant_box as vagrant_box_mod
+
+    vagrant_box_mod.run(session, session.posargs)
+
+
 @session(name="build-freebsd", default=False)
 def build_freebsd(session: nox.Session) -> None:
     """Build multistack.ko for FreeBSD, natively or in the Vagrant VM: `-- [--with-sctp]`."""

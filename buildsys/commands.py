@@ -33,10 +33,12 @@ def run(
     output: Output = Output.SHOW,
     check: bool = True,
     what: str | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Print `$ command` and run it. With `check`, a non-zero exit is a BuildError naming `what`
-    (default: the command) with the tail of the captured output; without, the caller decides.
-    A program that is not installed is always a BuildError."""
+    """Print `$ command` and run it, with `stdin` as its input if given. With `check`, a
+    non-zero exit is a BuildError naming `what` (default: the command) with the tail of the
+    captured output; without, the caller decides. A program that is not installed is always a
+    BuildError."""
     args = [str(part) for part in command]
     shown = shlex.join(args)
     _say(f"$ {shown}" + (f"    (in {cwd})" if cwd is not None else ""))
@@ -47,6 +49,7 @@ def run(
             env=None if env is None else dict(env),
             text=True,
             check=False,
+            input=stdin,
             stdout=None if output is Output.SHOW else subprocess.PIPE,
             stderr={
                 Output.SHOW: None,
