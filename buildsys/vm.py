@@ -15,6 +15,7 @@ back to out/<os>/<release>/multistack.ko.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -22,6 +23,8 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +58,8 @@ class Machine:
     os: str  # "linux" or "freebsd"
     boxes: Mapping[str, str]  # provider -> box
     guest_tree: str
+    # A box `nox -s vagrant-box -- NAME` builds from Debian's mirror alone (libvirt only).
+    local_box: str | None = None
 
     @property
     def root(self) -> Path:
@@ -65,7 +70,13 @@ def load_machines(path: Path = VAGRANT_DIR / "machines.json") -> dict[str, Machi
     """The machines the Vagrantfiles define, by name."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return {
-        name: Machine(name=name, os=spec["os"], boxes=spec["boxes"], guest_tree=data["guest_tree"])
+        name: Machine(
+            name=name,
+            os=spec["os"],
+            boxes=spec["boxes"],
+            guest_tree=data["guest_tree"],
+            local_box=spec.get("local_box"),
+        )
         for name, spec in data["machines"].items()
     }
 
@@ -123,17 +134,87 @@ def choose_provider(
     raise BuildError(INSTALL_PROVIDER)
 
 
-def box_for(vm: Machine, provider: str, environ: Mapping[str, str]) -> str:
-    """The box the machine boots with this provider (MS_VAGRANT_BOX overrides it)."""
-    return environ.get("MS_VAGRANT_BOX") or vm.boxes[provider]
+@dataclass(frozen=True)
+class BoxChoice:
+    """The box a VM boots, and why that one (said in the output)."""
+
+    box: str
+    why: str
+    local: bool = False  # the machine's local box, which vagrant_box.ensure() provides
 
 
-def require_box(box: str, provider: str, installed: Iterable[tuple[str, str]]) -> None:
+def vagrant_cloud_reachable(box: str, timeout: float = 5.0) -> bool:
+    """Whether Vagrant Cloud answers for `box` (where `vagrant box add` would fetch it)."""
+    url = f"https://vagrantcloud.com/api/v2/box/{box}"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, even if to refuse
+    except (OSError, ValueError):
+        return False
+
+
+def choose_box(
+    vm: Machine,
+    provider: str,
+    environ: Mapping[str, str],
+    installed: Iterable[tuple[str, str]],
+    reachable: Callable[[str], bool],
+    want_local: bool = False,
+) -> BoxChoice:
+    """MS_VAGRANT_BOX if set; the local box if asked for (`--local-box`, or MS_VAGRANT_BOX
+    naming it); else the public box of machines.json if installed; else the local box when the
+    public one cannot be fetched from here. Otherwise BuildError naming `vagrant box add`."""
+    named = environ.get("MS_VAGRANT_BOX")
+    local_ok = vm.local_box is not None and provider == "libvirt"
+    if named:
+        if named == vm.local_box and local_ok:
+            return BoxChoice(named, "MS_VAGRANT_BOX names the local box", local=True)
+        require_box(named, provider, installed)
+        return BoxChoice(named, "MS_VAGRANT_BOX names it")
+    if want_local:
+        if not local_ok:
+            raise BuildError(
+                f"no local box for {vm.name} with {provider}: local boxes are built for "
+                f"libvirt, of {', '.join(sorted(load_local_machines()))}"
+            )
+        assert vm.local_box is not None
+        return BoxChoice(vm.local_box, "--local-box asks for it", local=True)
+    public = vm.boxes[provider]
+    installed = set(installed)
+    if (public, provider) in installed:
+        return BoxChoice(public, "the public box of machines.json is installed")
+    if local_ok and not reachable(public):
+        assert vm.local_box is not None
+        return BoxChoice(
+            vm.local_box,
+            f"the public box {public} is not installed and Vagrant Cloud cannot be reached "
+            "from here",
+            local=True,
+        )
+    hint = (
+        f", or build the local box (`nox -s vagrant-box -- {vm.name}`, then `--local-box`)"
+        if local_ok
+        else ""
+    )
+    require_box(public, provider, installed, hint)
+    raise AssertionError("require_box raises")  # pragma: no cover
+
+
+def load_local_machines() -> list[str]:
+    """The machines that have a local box."""
+    return [name for name, m in load_machines().items() if m.local_box]
+
+
+def require_box(
+    box: str, provider: str, installed: Iterable[tuple[str, str]], hint: str = ""
+) -> None:
     """BuildError naming `vagrant box add` unless (box, provider) is among the installed boxes."""
     if (box, provider) not in set(installed):
         raise BuildError(
             f"the Vagrant box {box} for {provider} is not installed: run "
-            f"`vagrant box add {box} --provider {provider}` (it needs network access once)"
+            f"`vagrant box add {box} --provider {provider}` (it needs network access once)" + hint
         )
 
 
@@ -143,6 +224,8 @@ class Preflight:
 
     provider: str
     box: str
+    why: str = ""
+    local: bool = False
 
 
 def preflight(
@@ -151,13 +234,14 @@ def preflight(
     which: Which,
     plugins: Callable[[], Iterable[str]],
     boxes: Callable[[], Iterable[tuple[str, str]]],
+    reachable: Callable[[str], bool] = vagrant_cloud_reachable,
+    want_local: bool = False,
 ) -> Preflight:
     """Check, in order, Vagrant, a provider and the box; each missing one is a BuildError."""
     require_vagrant(which)
     provider = choose_provider(environ, plugins(), which)
-    box = box_for(vm, provider, environ)
-    require_box(box, provider, boxes())
-    return Preflight(provider=provider, box=box)
+    choice = choose_box(vm, provider, environ, boxes(), reachable, want_local)
+    return Preflight(provider=provider, box=choice.box, why=choice.why, local=choice.local)
 
 
 def _vagrant(vm: Machine, env: Mapping[str, str]) -> Any:
@@ -171,18 +255,29 @@ def _vagrant(vm: Machine, env: Mapping[str, str]) -> Any:
     )
 
 
-def _copy_back(handle: Any, guest_path: str, dest: Path) -> None:
-    """scp the built module out of the VM, with the ssh settings Vagrant gives."""
+class _SshConfig:
+    """Vagrant's ssh settings for the machine, in a file for scp and rsync (`-F`)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.text = handle.ssh_config()
+
+    def __enter__(self) -> str:
+        with tempfile.NamedTemporaryFile("w", suffix=".ssh_config", delete=False) as cfg:
+            cfg.write(self.text)
+        self.path = cfg.name
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        os.unlink(self.path)
+
+
+def _copy_back(ssh_config: str, guest_path: str, dest: Path) -> None:
+    """scp the built module out of the VM."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".ssh_config", delete=False) as cfg:
-        cfg.write(handle.ssh_config())
-    try:
-        commands.run(
-            ["scp", "-q", "-F", cfg.name, f"default:{guest_path}", dest],
-            what=f"copying {guest_path} out of the VM",
-        )
-    finally:
-        os.unlink(cfg.name)
+    commands.run(
+        ["scp", "-q", "-F", ssh_config, f"default:{guest_path}", dest],
+        what=f"copying {guest_path} out of the VM",
+    )
 
 
 def parse_built(output: str) -> tuple[str, str]:
@@ -194,8 +289,86 @@ def parse_built(output: str) -> tuple[str, str]:
     return path, release
 
 
-def build_in_vm(vm: Machine, args: Sequence[str], out: Path | None = None) -> Path:
-    """Bring the VM up, sync the tree, build there, copy multistack.ko to out/<os>/<release>/."""
+def vermagic_release(module: Path) -> str:
+    """The kernel release in a module's vermagic (`modinfo -F vermagic`, first word)."""
+    vermagic = commands.run(
+        ["modinfo", "-F", "vermagic", module], output=commands.Output.CAPTURE
+    ).stdout.split()
+    if not vermagic:
+        raise BuildError(f"{module} has no vermagic: it is not a Linux module")
+    return vermagic[0]
+
+
+# A host netmap tree goes into the VM without what a build left in it; the VM builds it anew.
+NETMAP_EXCLUDES = (
+    ".git/",
+    "*.o",
+    "*.ko",
+    "*.mod",
+    "*.mod.c",
+    ".*.cmd",
+    "Module.symvers",
+    "modules.order",
+)
+GUEST_NETMAP_SRC = "/home/vagrant/netmap/src"
+GUEST_NETMAP_BUILD = "/home/vagrant/netmap/build"
+
+
+def tree_digest(tree: Path) -> str:
+    """A digest of a tree's file names, sizes and times: changes when the tree is edited."""
+    digest = hashlib.sha256()
+    for path in sorted(tree.rglob("*")):
+        rel = path.relative_to(tree).as_posix()
+        if rel == ".git" or rel.startswith(".git/") or not path.is_file():
+            continue
+        stat = path.stat()
+        digest.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def sync_netmap(handle: Any, ssh_config: str, nsrc: Path, vm: Machine) -> list[str]:
+    """Copy the host's netmap tree NSRC into the VM and build it there for the VM's kernel;
+    returns the build arguments that name it."""
+    print(
+        f"netmap: syncing the host's tree {nsrc} into the VM ({GUEST_NETMAP_SRC}), "
+        "to build it there for the VM's kernel",
+        flush=True,
+    )
+    handle.ssh(command=f"mkdir -p {GUEST_NETMAP_SRC}")
+    excludes = [f"--exclude={pattern}" for pattern in NETMAP_EXCLUDES]
+    commands.run(
+        [
+            "rsync",
+            "-a",
+            "--delete",
+            *excludes,
+            "-e",
+            f"ssh -F {ssh_config}",
+            f"{nsrc}/",
+            f"default:{GUEST_NETMAP_SRC}/",
+        ],
+        what=f"syncing {nsrc} into the VM",
+    )
+    script = f"{vm.guest_tree}/vagrant/provision/linux/30-netmap-build.sh"
+    env = f"NETMAP_SRC={GUEST_NETMAP_SRC} NETMAP_BUILD={GUEST_NETMAP_BUILD} "
+    env += f"NETMAP_DIGEST={tree_digest(nsrc)}"
+    print(_guest_run(handle, f"env {env} sh {script}", f"building netmap in the {vm.name} VM"))
+    return [f"NSRC={GUEST_NETMAP_SRC}", f"NBUILD={GUEST_NETMAP_BUILD}"]
+
+
+def _guest_run(handle: Any, command: str, what: str) -> str:
+    """Run `command` in the VM over ssh; its output, or BuildError with the output's tail."""
+    try:
+        output: str = handle.ssh(command=command)
+    except subprocess.CalledProcessError as err:
+        tail = "\n".join(str(err.output or "").splitlines()[-30:])
+        raise BuildError(f"{what} failed (exit {err.returncode}):\n{tail}") from err
+    return output
+
+
+def bring_up(vm: Machine, want_local: bool = False) -> tuple[Any, Preflight]:
+    """Check Vagrant, the provider and the box (building the local box if it is the one),
+    start libvirt's daemons if none runs, bring the VM up and sync the tree into it."""
     environ = dict(os.environ)
     require_vagrant()
     handle = _vagrant(vm, environ)
@@ -205,25 +378,60 @@ def build_in_vm(vm: Machine, args: Sequence[str], out: Path | None = None) -> Pa
         shutil.which,
         plugins=lambda: [p.name for p in handle.plugin_list()],
         boxes=lambda: [(b.name, b.provider) for b in handle.box_list()],
+        want_local=want_local,
     )
+    print(
+        f"vm: {vm.name} boots the box {checks.box} with {checks.provider}: {checks.why}", flush=True
+    )
+    if checks.local:
+        from buildsys import vagrant_box
+
+        outcome = vagrant_box.ensure(vm.name)
+        print(f"vm: local box {outcome.box} {outcome.version}: {outcome.action}", flush=True)
+    if checks.provider == "libvirt":
+        from buildsys import libvirt_daemons
+
+        print(libvirt_daemons.ensure().how, flush=True)
     environ.update(VAGRANT_DEFAULT_PROVIDER=checks.provider, MS_VAGRANT_BOX=checks.box)
     handle = _vagrant(vm, environ)
-    setup = sorted(p.name for p in (VAGRANT_DIR / "provision" / vm.os).glob("[123]*.sh"))
+    setup = sorted(
+        p.name for p in (VAGRANT_DIR / "provision" / vm.os).glob("*.sh") if "build" not in p.name
+    )
     handle.up(provider=checks.provider, provision_with=setup)
     commands.run(["vagrant", "rsync"], cwd=vm.root, env=environ)
-    script = f"{vm.guest_tree}/vagrant/provision/{vm.os}/40-build.sh"
-    command = " ".join(["sh", shlex.quote(script), *(shlex.quote(a) for a in args)])
-    try:
-        output = handle.ssh(command=command)
-    except subprocess.CalledProcessError as err:
-        tail = "\n".join(str(err.output or "").splitlines()[-30:])
-        raise BuildError(
-            f"the build in the {vm.name} VM failed (exit {err.returncode}):\n{tail}"
-        ) from err
-    print(output, end="")
-    guest_path, release = parse_built(output)
-    module = (out or ROOT / "out" / vm.os / release) / "multistack.ko"
-    _copy_back(handle, guest_path, module)
+    return handle, checks
+
+
+def build_in_vm(
+    vm: Machine,
+    args: Sequence[str],
+    out: Path | None = None,
+    nsrc: Path | None = None,
+    want_local: bool = False,
+) -> Path:
+    """Bring the VM up, sync the tree (and a host netmap tree NSRC), build there, copy
+    multistack.ko to out/<os>/<release>/ and check that it is built for the VM's kernel."""
+    if nsrc is not None and not (nsrc / "LINUX" / "configure").is_file():
+        raise BuildError(f"NSRC={nsrc} is not a netmap source tree: it has no LINUX/configure")
+    handle, _ = bring_up(vm, want_local)
+    with _SshConfig(handle) as ssh_config:
+        if nsrc is not None:
+            args = [*sync_netmap(handle, ssh_config, nsrc, vm), *args]
+        script = f"{vm.guest_tree}/vagrant/provision/{vm.os}/40-build.sh"
+        command = " ".join(["sh", shlex.quote(script), *(shlex.quote(a) for a in args)])
+        output = _guest_run(handle, command, f"the build in the {vm.name} VM")
+        print(output, end="")
+        guest_path, release = parse_built(output)
+        running = _guest_run(handle, "uname -r", "asking the VM for its kernel").strip()
+        module = (out or ROOT / "out" / vm.os / release) / "multistack.ko"
+        _copy_back(ssh_config, guest_path, module)
+    if vm.os == "linux":
+        built_for = vermagic_release(module)
+        if built_for != running:
+            raise BuildError(
+                f"{module} came back built for {built_for}, not for the VM's kernel {running}"
+            )
+        print(f"vm: {module}: vermagic {built_for}, the kernel the {vm.name} VM runs", flush=True)
     return module
 
 
@@ -232,17 +440,40 @@ def build_freebsd_in_vm(args: Sequence[str], out: Path | None = None) -> Path:
     return build_in_vm(machine("freebsd14", "freebsd"), args, out)
 
 
-def build_linux_in_vm(name: str, posargs: list[str]) -> Path:
-    """`nox -s build-linux -- --vm NAME`: build against that VM's kernel and netmap.
+def build_linux_in_vm(
+    name: str, posargs: Sequence[str], environ: Mapping[str, str] = os.environ
+) -> Path:
+    """`nox -s build-linux -- --vm NAME [--local-box] [NSRC=...] [OUT=...]`: build against the
+    VM's kernel.
 
-    KSRC, NSRC and NBUILD default to the VM's own (its running kernel's headers and the netmap
-    tree its provisioning built); OUT= is a folder on this host.
+    NSRC (argument or environment) is a netmap tree on this host: it is synced into the VM and
+    built there (an NBUILD of the host's is for the host's kernel and is not used). Without
+    NSRC the VM builds against the netmap test double. KSRC is a path in the VM; OUT= a folder
+    on this host.
     """
     out: Path | None = None
+    nsrc: Path | None = Path(environ["NSRC"]) if environ.get("NSRC") else None
+    want_local = False
     args: list[str] = []
     for arg in posargs:
         if arg.startswith("OUT="):
             out = Path(arg.split("=", 1)[1]).resolve()
+        elif arg.startswith("NSRC="):
+            nsrc = Path(arg.split("=", 1)[1])
+        elif arg.startswith("NBUILD="):
+            print(f"vm: ignoring {arg}: netmap is built in the VM, for the VM's kernel")
+        elif arg == "--local-box":
+            want_local = True
         else:
             args.append(arg)
-    return build_in_vm(machine(name, "linux"), args, out)
+    if nsrc is not None and nsrc.resolve() == (ROOT / "tests" / "netmap_double").resolve():
+        args.append("NSRC=tests/netmap_double")  # in the synced tree already
+        nsrc = None
+    elif nsrc is None:
+        print(
+            "vm: no NSRC given: the VM builds against the netmap test double (tests/netmap_double)",
+            flush=True,
+        )
+    return build_in_vm(
+        machine(name, "linux"), args, out, nsrc.resolve() if nsrc else None, want_local
+    )

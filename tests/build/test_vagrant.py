@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from buildsys import vm
+from buildsys import vagrant_box, vm
 from buildsys.errors import BuildError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +80,9 @@ def run_preflight(
     boxes: list[tuple[str, str]],
     environ: dict[str, str] | None = None,
 ) -> vm.Preflight:
-    return vm.preflight(DEBIAN, environ or {}, which, lambda: plugins, lambda: boxes)
+    return vm.preflight(
+        DEBIAN, environ or {}, which, lambda: plugins, lambda: boxes, reachable=lambda box: True
+    )
 
 
 def test_missing_vagrant() -> None:
@@ -117,14 +119,98 @@ def test_missing_box_names_the_command() -> None:
 def test_all_present() -> None:
     box = DEBIAN.boxes["virtualbox"]
     checks = run_preflight(which_of("vagrant", "VBoxManage"), [], [(box, "virtualbox")])
-    assert checks == vm.Preflight(provider="virtualbox", box=box)
+    assert checks == vm.Preflight(
+        provider="virtualbox", box=box, why="the public box of machines.json is installed"
+    )
     override = run_preflight(
         which_of("vagrant", "virsh"),
         ["vagrant-libvirt"],
         [("my/box", "libvirt")],
         {"MS_VAGRANT_BOX": "my/box"},
     )
-    assert override == vm.Preflight(provider="libvirt", box="my/box")
+    assert override.provider == "libvirt"
+    assert override.box == "my/box"
+    assert not override.local
+
+
+LIBVIRT = (which_of("vagrant", "virsh"), ["vagrant-libvirt"])
+
+
+def choose(
+    machine: vm.Machine,
+    installed: list[tuple[str, str]],
+    reachable: bool,
+    environ: dict[str, str] | None = None,
+    want_local: bool = False,
+    provider: str = "libvirt",
+) -> vm.BoxChoice:
+    probed: list[str] = []
+
+    def probe(box: str) -> bool:
+        probed.append(box)
+        return reachable
+
+    choice = vm.choose_box(machine, provider, environ or {}, installed, probe, want_local)
+    # Vagrant Cloud is asked only when the public box is missing and a local one could stand in.
+    assert probed in ([], [machine.boxes[provider]])
+    return choice
+
+
+def test_public_box_when_installed() -> None:
+    public = DEBIAN.boxes["libvirt"]
+    choice = choose(DEBIAN, [(public, "libvirt")], reachable=False)
+    assert (choice.box, choice.local) == (public, False)
+    assert choice.why == "the public box of machines.json is installed"
+
+
+def test_local_box_when_the_public_one_is_unreachable() -> None:
+    choice = choose(DEBIAN, [], reachable=False)
+    assert (choice.box, choice.local) == ("multistack/debian12", True)
+    assert choice.why.startswith("the public box debian/bookworm64 is not installed")
+    assert "Vagrant Cloud cannot be reached" in choice.why
+
+
+def test_reachable_but_missing_public_box_names_both_ways() -> None:
+    with pytest.raises(BuildError) as info:
+        choose(DEBIAN, [], reachable=True)
+    assert "`vagrant box add debian/bookworm64 --provider libvirt`" in str(info.value)
+    assert "`nox -s vagrant-box -- debian12`, then `--local-box`" in str(info.value)
+
+
+def test_local_box_when_named() -> None:
+    public = DEBIAN.boxes["libvirt"]
+    asked = choose(DEBIAN, [(public, "libvirt")], reachable=True, want_local=True)
+    assert (asked.box, asked.local, asked.why) == (
+        "multistack/debian12",
+        True,
+        "--local-box asks for it",
+    )
+    named = choose(
+        DEBIAN,
+        [(public, "libvirt")],
+        reachable=True,
+        environ={"MS_VAGRANT_BOX": "multistack/debian12"},
+    )
+    assert (named.box, named.local) == ("multistack/debian12", True)
+    assert named.why == "MS_VAGRANT_BOX names the local box"
+
+
+def test_no_local_box_for_other_machines_or_providers() -> None:
+    ubuntu = MACHINES["ubuntu2404"]
+    with pytest.raises(BuildError, match=r"vagrant box add cloud-image/ubuntu-24\.04"):
+        choose(ubuntu, [], reachable=False)
+    with pytest.raises(BuildError, match="no local box for debian12 with virtualbox"):
+        choose(DEBIAN, [], reachable=False, want_local=True, provider="virtualbox")
+
+
+def test_local_boxes_match_their_recipes() -> None:
+    local = {name: m.local_box for name, m in MACHINES.items() if m.local_box}
+    assert local == {name: recipe.box for name, recipe in vagrant_box.RECIPES.items()}
+
+
+def test_not_a_netmap_tree_stops_before_vagrant(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=r"NSRC=.* is not a netmap source tree"):
+        vm.build_linux_in_vm("debian12", [f"NSRC={tmp_path}"], environ={})
 
 
 def test_unknown_machine() -> None:

@@ -31,6 +31,8 @@ elif args[:2] == ["box", "list"]:
         print("1,,box-name," + box[0])
         print("1,,box-provider," + box[1])
         print("1,,box-version,1")
+elif args[0] == "ssh" and args[-1] == "uname -r":
+    print({release!r})
 elif args[0] == "ssh":
     print("building...")
     if {fail!r}:
@@ -47,6 +49,12 @@ with open(sys.argv[-1], "w") as out:
     out.write("module from " + sys.argv[-2])
 """
 
+# The module that comes back says it is built for the release the VM runs.
+FAKE_MODINFO = """\
+#!/bin/sh
+echo "{release} SMP preempt mod_unload modversions"
+"""
+
 
 def install_fakes(
     bin_dir: Path, log: Path, boxes: list[tuple[str, str]], release: str, fail: bool = False
@@ -57,6 +65,7 @@ def install_fakes(
             python=sys.executable, log=str(log), boxes=boxes, release=release, fail=fail
         ),
         "scp": FAKE_SCP.format(python=sys.executable),
+        "modinfo": FAKE_MODINFO.format(release=release),
         "virsh": "#!/bin/sh\nexit 0\n",
     }
     for name, text in scripts.items():
@@ -93,18 +102,22 @@ def test_linux_vm_build(fake_path: Path) -> None:
         ["plugin", "list", "--machine-readable"],
         ["box", "list", "--machine-readable"],
     ]
+    # Provisioning installs; building (netmap's, the module's) is run over ssh afterwards.
     assert commands[2] == [
         "up",
         "--provider=libvirt",
         "--provision-with",
-        "10-deps.sh,20-kernel-headers.sh,30-netmap.sh",
+        "10-deps.sh,20-kernel-headers.sh",
     ]
     assert commands[3] == ["rsync"]
-    assert commands[4][:2] == ["ssh", "--command"]
-    assert commands[4][2] == (
-        "sh /home/vagrant/multistack/vagrant/provision/linux/40-build.sh KSRC=/lib/modules/x/build"
-    )
-    assert commands[5] == ["ssh-config"]
+    assert commands[4] == ["ssh-config"]
+    assert commands[5] == [
+        "ssh",
+        "--command",
+        "sh /home/vagrant/multistack/vagrant/provision/linux/40-build.sh KSRC=/lib/modules/x/build",
+    ]
+    # The module's vermagic is compared with the kernel the VM runs.
+    assert commands[6] == ["ssh", "--command", "uname -r"]
     assert {c["cwd"] for c in seen} == {str(REPO / "vagrant" / "debian12")}
     assert seen[2]["provider"] == "libvirt"
     assert seen[2]["box"] == "debian/bookworm64"
@@ -120,8 +133,45 @@ def test_freebsd_vm_build_lands_in_out(fake_path: Path) -> None:
     assert module.is_file()
     commands = [c["args"] for c in calls(log)]
     assert commands[2][3] == "10-deps.sh,20-kernel-sources.sh,30-netmap.sh"
-    assert commands[4][2].endswith("/vagrant/provision/freebsd/40-build.sh --with-sctp")
+    assert commands[5][2].endswith("/vagrant/provision/freebsd/40-build.sh --with-sctp")
     assert {c["cwd"] for c in calls(log)} == {str(REPO / "vagrant" / "freebsd14")}
+
+
+def test_wrong_vermagic_is_refused(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    install_fakes(fake_path / "bin", log, [("debian/bookworm64", "libvirt")], "6.1.0-in-the-vm")
+    (fake_path / "bin" / "modinfo").write_text('#!/bin/sh\necho "6.1.0-of-the-host SMP"\n')
+    with pytest.raises(BuildError, match=r"built for 6\.1\.0-of-the-host, not for the VM's kernel"):
+        vm.build_linux_in_vm("debian12", [f"OUT={fake_path / 'out'}"], environ={})
+
+
+def test_host_netmap_tree_is_synced_and_built_in_the_vm(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    install_fakes(fake_path / "bin", log, [("debian/bookworm64", "libvirt")], "6.1.0-vm")
+    rsync_log = fake_path / "rsync.log"
+    rsync = fake_path / "bin" / "rsync"
+    rsync.write_text(f'#!/bin/sh\necho "$@" >> {rsync_log}\n')
+    rsync.chmod(0o755)
+    nsrc = fake_path / "netmap"
+    (nsrc / "LINUX").mkdir(parents=True)
+    (nsrc / "LINUX" / "configure").write_text("#!/bin/sh\n")
+    vm.build_linux_in_vm(
+        "debian12", [f"NSRC={nsrc}", "NBUILD=/host/build", f"OUT={fake_path / 'out'}"], environ={}
+    )
+    synced = rsync_log.read_text().split()
+    assert synced[-2:] == [f"{nsrc}/", "default:/home/vagrant/netmap/src/"]
+    assert "--exclude=.git/" in synced
+    ssh = [c["args"][2] for c in calls(log) if c["args"][0] == "ssh"]
+    assert ssh[0] == "mkdir -p /home/vagrant/netmap/src"
+    assert ssh[1].startswith(
+        "env NETMAP_SRC=/home/vagrant/netmap/src NETMAP_BUILD=/home/vagrant/netmap/build "
+        "NETMAP_DIGEST="
+    )
+    assert ssh[1].endswith("sh /home/vagrant/multistack/vagrant/provision/linux/30-netmap-build.sh")
+    # The host's NBUILD is for the host's kernel: the VM's own build of netmap is used.
+    assert ssh[2].endswith(
+        "40-build.sh NSRC=/home/vagrant/netmap/src NBUILD=/home/vagrant/netmap/build"
+    )
 
 
 def test_failed_build_in_vm(fake_path: Path) -> None:

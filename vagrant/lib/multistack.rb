@@ -25,11 +25,20 @@ module MultiStack
     # come back through buildsys/vm.py, so nothing is shared read-write.
     config.vm.synced_folder ".", "/vagrant", disabled: true
     config.vm.synced_folder REPO, guest_tree, type: "rsync",
-      rsync__exclude: [".git/", ".nox/", "build/", "out/", "__pycache__/"]
+      rsync__exclude: [".git/", ".nox/", ".venv/", "build/", "out/", "__pycache__/"]
 
     config.vm.provider "libvirt" do |lv|
-      lv.memory = 4096
+      lv.memory = 2048
       lv.cpus = 2
+      # qemu's own emulation (TCG) by default: it runs everywhere, also where /dev/kvm is a
+      # nested hypervisor that cannot run Debian's kernel. MS_LIBVIRT_DRIVER=kvm is faster
+      # where KVM works.
+      lv.driver = ENV.fetch("MS_LIBVIRT_DRIVER", "qemu")
+      lv.cpu_mode = "host-passthrough" if lv.driver == "kvm"
+      # The libvirt domain is <prefix><name>-default: "multistack-debian12-default".
+      lv.default_prefix = "#{ENV.fetch("MS_VAGRANT_PREFIX", "multistack-")}#{name}-"
+      lv.graphics_type = "none"
+      lv.video_type = "none"
     end
     config.vm.provider "virtualbox" do |vb|
       vb.memory = 4096

@@ -1,24 +1,22 @@
 #!/bin/sh
-# Linux VM, step 3: netmap at NETMAP_REF (vagrant/netmap.ref unless set), cloned into
-# /opt/netmap/src and built out of tree in /opt/netmap/build with netmap's own configure
-# and make. Nothing built here leaves the VM. Skipped when that ref is already built for
-# the running kernel.
+# Linux VM, step 3 (run by buildsys/vm.py over ssh, as the vagrant user, when the host gave
+# NSRC): build the netmap tree the host synced into NETMAP_SRC, out of tree in NETMAP_BUILD,
+# with netmap's own configure and make, against the running kernel. The VM fetches nothing:
+# the tree is the host's. Skipped when that tree (NETMAP_DIGEST, computed by the host) is
+# already built for this kernel.
 set -eu
-ref=${NETMAP_REF:?NETMAP_REF is not set: name a netmap commit, tag or branch}
-src=/opt/netmap/src
-build=/opt/netmap/build
-stamp=/opt/netmap/built-for
-want="$ref $(uname -r)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-	echo "netmap $want is already built in $build"
+src=${NETMAP_SRC:?NETMAP_SRC is not set: the folder the host synced its netmap tree into}
+build=${NETMAP_BUILD:?NETMAP_BUILD is not set: where to build netmap}
+want="${NETMAP_DIGEST:-unknown} $(uname -r)"
+stamp="$build/.multistack-built-for"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$build/netmap.ko" ]; then
+	echo "netmap from $src is already built for $(uname -r) in $build"
 	exit 0
 fi
-rm -rf "$src" "$build" "$stamp"
+rm -rf "$build"
 mkdir -p "$build"
-git clone --quiet https://github.com/luigirizzo/netmap "$src"
-git -C "$src" checkout --quiet "$ref"
 cd "$build"
 "$src/LINUX/configure" --kernel-dir="/lib/modules/$(uname -r)/build" --no-drivers
-make -j2
+make -j"$(nproc)"
 printf '%s\n' "$want" >"$stamp"
-echo "netmap $(git -C "$src" rev-parse HEAD) built in $build"
+echo "netmap from $src built for $(uname -r) in $build"

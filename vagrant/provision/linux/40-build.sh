@@ -1,10 +1,18 @@
 #!/bin/sh
-# Linux VM, step 4: build multistack.ko from the synced tree against this VM's kernel and
-# netmap, as the tree's owner. Arguments go to the build (KSRC=, NSRC=, NBUILD= override
-# the VM's defaults). The last line, "multistack-built PATH RELEASE", is for buildsys/vm.py.
+# Linux VM, step 4 (run by buildsys/vm.py over ssh, as the vagrant user): build
+# multistack.ko from the synced tree against this VM's kernel. Arguments go to the build
+# (KSRC=, NSRC=, NBUILD=); without NSRC it builds against the netmap test double and says so.
+# The last line, "multistack-built PATH RELEASE", is for buildsys/vm.py.
 set -eu
 cd "${MS_TREE:-/home/vagrant/multistack}"
-python3 - NSRC=/opt/netmap/src NBUILD=/opt/netmap/build "$@" <<'PY'
+case " $* " in
+*" NSRC="*) ;;
+*)
+	echo "no netmap tree given (NSRC): building against the netmap test double, tests/netmap_double"
+	set -- "$@" NSRC=tests/netmap_double
+	;;
+esac
+python3 - "$@" <<'PY'
 import sys
 
 from buildsys import linux
