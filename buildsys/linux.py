@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 DOUBLE = ROOT / "tests" / "netmap_double"
 USAGE = (
     "Usage: nox -s build-linux -- [KSRC=<kernel build dir>] NSRC=<netmap tree> "
-    "[NBUILD=<netmap build dir>] [OUT=<dir>] [--vm NAME]"
+    "[NBUILD=<netmap build dir>] [OUT=<dir>] [--vm NAME [--local-box]]"
 )
 GET_NETMAP = (
     "NSRC is not set: get netmap (git clone https://github.com/luigirizzo/netmap), build it "
@@ -265,12 +265,17 @@ def _supported_note(release: str) -> str | None:
 
 def run(session: nox.Session, posargs: Sequence[str]) -> None:
     """The build-linux session: build locally, or in a VM with --vm NAME."""
-    request = parse_args(posargs, os.environ)
-    if request.vm is not None:
-        rest = [a for a in posargs if a not in ("--vm", request.vm)]
-        module = vm.build_linux_in_vm(request.vm, rest)
-        session.log(f"built {module} in VM {request.vm}")
+    args = list(posargs)
+    if "--vm" in args:
+        # Everything else is for the VM's build: the host need not have any kernel headers.
+        at = args.index("--vm")
+        if at + 1 >= len(args):
+            raise BuildError(f"--vm needs a VM name. {USAGE}")
+        name = args[at + 1]
+        module = vm.build_linux_in_vm(name, args[:at] + args[at + 2 :])
+        session.log(f"built {module} in VM {name}")
         return
+    request = parse_args(posargs, os.environ)
     note = _supported_note(kernel_release(request.ksrc))
     if note:
         session.warn(note)

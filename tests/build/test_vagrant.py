@@ -232,3 +232,35 @@ def test_vm_build_without_vagrant_stops_first(monkeypatch: pytest.MonkeyPatch) -
         vm.build_linux_in_vm("debian12", ["KSRC=/x"])
     with pytest.raises(BuildError, match=r"^Vagrant is not installed"):
         vm.build_freebsd_in_vm([])
+
+
+class _Session:
+    def __init__(self) -> None:
+        self.logged: list[str] = []
+
+    def log(self, message: str) -> None:
+        self.logged.append(message)
+
+
+def test_build_linux_session_in_a_vm_needs_no_host_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build-linux -- --vm NAME ...` hands every other argument to the VM's build and never
+    looks for the host's kernel headers (a host without them is what VMs are for)."""
+    from buildsys import kernels, linux
+
+    def no_headers(**_: object) -> None:
+        raise AssertionError("the host's kernel headers were looked up")
+
+    handed: list[tuple[str, list[str]]] = []
+
+    def build_in_vm(name: str, args: list[str]) -> Path:
+        handed.append((name, args))
+        return Path("/out/linux/7.0/multistack.ko")
+
+    monkeypatch.setattr(kernels, "default_kernel", no_headers)
+    monkeypatch.setattr(vm, "build_linux_in_vm", build_in_vm)
+    session = _Session()
+    linux.run(session, ["NSRC=/n", "--vm", "debian12", "--local-box"])  # type: ignore[arg-type]
+    assert handed == [("debian12", ["NSRC=/n", "--local-box"])]
+    assert session.logged == ["built /out/linux/7.0/multistack.ko in VM debian12"]
+    with pytest.raises(BuildError, match="--vm needs a VM name"):
+        linux.run(session, ["--vm"])  # type: ignore[arg-type]
