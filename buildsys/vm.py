@@ -366,6 +366,11 @@ def _guest_run(handle: Any, command: str, what: str) -> str:
     return output
 
 
+def _running(handle: Any) -> bool:
+    """Whether the machine is up (python-vagrant's status: one entry per machine)."""
+    return any(status.state == "running" for status in handle.status())
+
+
 def bring_up(vm: Machine, want_local: bool = False) -> tuple[Any, Preflight]:
     """Check Vagrant, the provider and the box (building the local box if it is the one),
     start libvirt's daemons if none runs, bring the VM up and sync the tree into it."""
@@ -397,7 +402,10 @@ def bring_up(vm: Machine, want_local: bool = False) -> tuple[Any, Preflight]:
     setup = sorted(
         p.name for p in (VAGRANT_DIR / "provision" / vm.os).glob("*.sh") if "build" not in p.name
     )
-    handle.up(provider=checks.provider, provision_with=setup)
+    if _running(handle):
+        print(f"vm: {vm.name} is running already (provisioned when it came up)", flush=True)
+    else:
+        handle.up(provider=checks.provider, provision_with=setup)
     commands.run(["vagrant", "rsync"], cwd=vm.root, env=environ)
     return handle, checks
 

@@ -38,6 +38,9 @@ elif args[0] == "ssh":
     if {fail!r}:
         sys.exit(3)
     print("multistack-built /home/vagrant/multistack/out/x/{release}/multistack.ko {release}")
+elif args[0] == "status" and {running!r}:
+    print("1,default,provider-name,libvirt")
+    print("1,default,state,running")
 elif args[0] == "ssh-config":
     print("Host default\\n  HostName 127.0.0.1\\n  User vagrant")
 """
@@ -57,12 +60,22 @@ echo "{release} SMP preempt mod_unload modversions"
 
 
 def install_fakes(
-    bin_dir: Path, log: Path, boxes: list[tuple[str, str]], release: str, fail: bool = False
+    bin_dir: Path,
+    log: Path,
+    boxes: list[tuple[str, str]],
+    release: str,
+    fail: bool = False,
+    running: bool = False,
 ) -> None:
     bin_dir.mkdir()
     scripts = {
         "vagrant": FAKE_VAGRANT.format(
-            python=sys.executable, log=str(log), boxes=boxes, release=release, fail=fail
+            python=sys.executable,
+            log=str(log),
+            boxes=boxes,
+            release=release,
+            fail=fail,
+            running=running,
         ),
         "scp": FAKE_SCP.format(python=sys.executable),
         "modinfo": FAKE_MODINFO.format(release=release),
@@ -102,7 +115,10 @@ def test_linux_vm_build(fake_path: Path) -> None:
         ["plugin", "list", "--machine-readable"],
         ["box", "list", "--machine-readable"],
     ]
-    # Provisioning installs; building (netmap's, the module's) is run over ssh afterwards.
+    # Not running yet, so it comes up. Provisioning installs; building (netmap's, the
+    # module's) is run over ssh afterwards.
+    assert commands[2] == ["status", "--machine-readable"]
+    del commands[2]
     assert commands[2] == [
         "up",
         "--provider=libvirt",
@@ -119,8 +135,8 @@ def test_linux_vm_build(fake_path: Path) -> None:
     # The module's vermagic is compared with the kernel the VM runs.
     assert commands[6] == ["ssh", "--command", "uname -r"]
     assert {c["cwd"] for c in seen} == {str(REPO / "vagrant" / "debian12")}
-    assert seen[2]["provider"] == "libvirt"
-    assert seen[2]["box"] == "debian/bookworm64"
+    assert seen[3]["provider"] == "libvirt"
+    assert seen[3]["box"] == "debian/bookworm64"
 
 
 def test_freebsd_vm_build_lands_in_out(fake_path: Path) -> None:
@@ -131,10 +147,20 @@ def test_freebsd_vm_build_lands_in_out(fake_path: Path) -> None:
 
     assert module == out / "multistack.ko"
     assert module.is_file()
-    commands = [c["args"] for c in calls(log)]
+    commands = [c["args"] for c in calls(log) if c["args"][0] != "status"]
     assert commands[2][3] == "10-deps.sh,20-kernel-sources.sh,30-netmap.sh"
     assert commands[5][2].endswith("/vagrant/provision/freebsd/40-build.sh --with-sctp")
     assert {c["cwd"] for c in calls(log)} == {str(REPO / "vagrant" / "freebsd14")}
+
+
+def test_running_vm_is_not_brought_up_again(fake_path: Path) -> None:
+    log = fake_path / "vagrant.log"
+    boxes = [("debian/bookworm64", "libvirt")]
+    install_fakes(fake_path / "bin", log, boxes, "6.1.0-vm", running=True)
+    vm.build_linux_in_vm("debian12", [f"OUT={fake_path / 'out'}"], environ={})
+    commands = [c["args"][0] for c in calls(log)]
+    assert "up" not in commands
+    assert commands[3:5] == ["rsync", "ssh-config"]
 
 
 def test_wrong_vermagic_is_refused(fake_path: Path) -> None:
