@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <linux/poll.h>
 #include <linux/skbuff.h>
 #include <linux/wait.h>
@@ -67,6 +68,10 @@ struct nmd_nic {
 	struct netmap_priv_d kpriv; /* the registration vale-ctl leaves to the kernel */
 	bool own_dev;		    /* ifp is the double's made-up device */
 	bool rx_hooked;		    /* ifp's received frames go into the switch */
+#if IS_ENABLED(CONFIG_NETFILTER_EGRESS)
+	bool tx_hooked;		    /* what the kernel sends on ifp goes into the switch */
+	struct nf_hook_ops tx_hook; /* (from the host port) */
+#endif
 	struct nmd_counters counters;
 	struct nmd_counters host_counters;
 };

@@ -10,7 +10,9 @@
  * per read or write.  Counters per port are in /proc/netmap_double.
  */
 #include <linux/etherdevice.h>
+#include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
 #include <linux/proc_fs.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
@@ -27,6 +29,8 @@
  * own host-bound skbs the same way).
  */
 #define NMD_HOST_MARK 0x4e4d4448u
+/* The same for a frame the switch sends out of a NIC whose transmissions it takes (egress hook). */
+#define NMD_WIRE_MARK 0x4e4d4457u
 
 /* Mirrors how netmap's forwarding finds the frame after the port's virtio-net header. */
 uint32_t nmd_lookup(struct nm_bridge *b, struct netmap_vp_adapter *src, uint8_t *buf, uint32_t len,
@@ -156,6 +160,7 @@ static bool nmd_to_wire(struct nmd_nic *nic, const uint8_t *frame, uint32_t len)
 	skb_reset_mac_header(skb);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	skb_set_network_header(skb, ETH_HLEN);
+	skb->priority = NMD_WIRE_MARK;
 	rc = dev_queue_xmit(skb);
 	return rc == NET_XMIT_SUCCESS || rc == NET_XMIT_CN;
 }
@@ -437,7 +442,97 @@ drop:
 	return RX_HANDLER_CONSUMED;
 }
 
-/* A real device's received frames go into the switch while the NIC is attached. */
+/* 1 when what the kernel sends on a hooked NIC goes through the switch (tests read it). */
+static bool host_tx = IS_ENABLED(CONFIG_NETFILTER_EGRESS);
+module_param(host_tx, bool, 0444);
+MODULE_PARM_DESC(
+    host_tx,
+    "frames the kernel sends on an attached NIC enter the switch from its host port (read-only)");
+
+#if IS_ENABLED(CONFIG_NETFILTER_EGRESS)
+/*
+ * What the kernel sends on a hooked NIC's device enters the switch from the
+ * host port, as netmap's host rings take it (netfilter's egress hook: softirqs
+ * off, so the switch's lock is only tried).  Without the host port on the
+ * switch (vale-ctl -a) it goes nowhere, as in netmap.  Frames the switch
+ * itself sends out of the NIC carry NMD_WIRE_MARK and pass.
+ */
+static unsigned int nmd_tx_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
+{
+	struct nmd_nic *nic = priv;
+	struct nmd_source src = { .vp = &nic->bwrap.host };
+	u_int vhl = src.vp->up.virt_hdr_len;
+	uint8_t ring = 0, *buf;
+	struct nm_bridge *b;
+	uint32_t len, dst;
+
+	(void) st;
+	if (skb->priority == NMD_WIRE_MARK) {
+		skb->priority = 0;
+		return NF_ACCEPT;
+	}
+	len = skb->len + vhl;
+	buf = len <= NMD_FRAME_MAX ? kzalloc(len, GFP_ATOMIC) : NULL;
+	if (!buf || skb_copy_bits(skb, 0, buf + vhl, (int) skb->len))
+		goto drop;
+	b = READ_ONCE(src.vp->na_bdg);
+	if (!b || !down_read_trylock(&b->bdg_lock))
+		goto drop;
+	if (src.vp->na_bdg != b) {
+		up_read(&b->bdg_lock);
+		goto drop;
+	}
+	atomic_long_inc(&nic->host_counters.tx);
+	dst = nmd_lookup(b, src.vp, buf, len, 0, &ring);
+	nmd_deliver(b, &src, dst, buf, len);
+	up_read(&b->bdg_lock);
+	kfree(buf);
+	consume_skb(skb);
+	return NF_STOLEN;
+drop:
+	kfree(buf);
+	atomic_long_inc(&nic->host_counters.tx_drop);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+static int nmd_tx_hook_register(struct nmd_nic *nic)
+{
+	struct net_device *dev = nic->bwrap.up.up.ifp;
+	int err;
+
+	nic->tx_hook.hook = nmd_tx_hook;
+	nic->tx_hook.pf = NFPROTO_NETDEV;
+	nic->tx_hook.hooknum = NF_NETDEV_EGRESS;
+	nic->tx_hook.priority = INT_MIN; /* before any other: netmap takes the frames first */
+	nic->tx_hook.dev = dev;
+	nic->tx_hook.priv = nic;
+	err = nf_register_net_hook(dev_net(dev), &nic->tx_hook);
+	nic->tx_hooked = !err;
+	return err;
+}
+
+static void nmd_tx_hook_unregister(struct nmd_nic *nic)
+{
+	if (nic->tx_hooked)
+		nf_unregister_net_hook(dev_net(nic->bwrap.up.up.ifp), &nic->tx_hook);
+	nic->tx_hooked = false;
+}
+#else
+/* No egress hook in this kernel: what it sends on the NIC goes straight out (README.md). */
+static int nmd_tx_hook_register(struct nmd_nic *nic)
+{
+	(void) nic;
+	return 0;
+}
+
+static void nmd_tx_hook_unregister(struct nmd_nic *nic)
+{
+	(void) nic;
+}
+#endif
+
+/* A real device's frames, received and sent, go into the switch while the NIC is attached. */
 int nmd_nic_hook(struct nmd_nic *nic)
 {
 	int err;
@@ -450,12 +545,14 @@ int nmd_nic_hook(struct nmd_nic *nic)
 	if (err)
 		return -err;
 	nic->rx_hooked = true;
-	return 0;
+	err = nmd_tx_hook_register(nic);
+	return err < 0 ? -err : err;
 }
 
-/* Once this returns no rx_handler of ours runs for the device (it waits for an RCU period). */
+/* Once this returns no hook of ours runs for the device (both wait for an RCU period). */
 void nmd_nic_unhook(struct nmd_nic *nic)
 {
+	nmd_tx_hook_unregister(nic);
 	if (!nic->rx_hooked)
 		return;
 	rtnl_lock();
