@@ -456,21 +456,21 @@ MODULE_PARM_DESC(
  * off, so the switch's lock is only tried).  Without the host port on the
  * switch (vale-ctl -a) it goes nowhere, as in netmap.  Frames the switch
  * itself sends out of the NIC carry NMD_WIRE_MARK and pass.
+ *
+ * nmd_from_kernel: one frame the kernel sent, into the switch from the host
+ * port; the skb is used up.
  */
-static unsigned int nmd_tx_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
+static void nmd_from_kernel(struct nmd_nic *nic, struct sk_buff *skb, netdev_features_t features)
 {
-	struct nmd_nic *nic = priv;
 	struct nmd_source src = { .vp = &nic->bwrap.host };
 	u_int vhl = src.vp->up.virt_hdr_len;
-	uint8_t ring = 0, *buf;
+	uint8_t ring = 0, *buf = NULL;
 	struct nm_bridge *b;
 	uint32_t len, dst;
 
-	(void) st;
-	if (skb->priority == NMD_WIRE_MARK) {
-		skb->priority = 0;
-		return NF_ACCEPT;
-	}
+	/* the checksum step of the kernel's transmit path, for what the device cannot do */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_csum_hwoffload_help(skb, features))
+		goto drop;
 	len = skb->len + vhl;
 	buf = len <= NMD_FRAME_MAX ? kzalloc(len, GFP_ATOMIC) : NULL;
 	if (!buf || skb_copy_bits(skb, 0, buf + vhl, (int) skb->len))
@@ -488,11 +488,47 @@ static unsigned int nmd_tx_hook(void *priv, struct sk_buff *skb, const struct nf
 	up_read(&b->bdg_lock);
 	kfree(buf);
 	consume_skb(skb);
-	return NF_STOLEN;
+	return;
 drop:
 	kfree(buf);
 	atomic_long_inc(&nic->host_counters.tx_drop);
 	kfree_skb(skb);
+}
+
+/*
+ * netmap takes what the kernel sends at the driver, after the transmit path
+ * did what the device cannot: segmentation (a device without TSO gets frames
+ * of the MTU; with it, a frame over netmap's buffer size is dropped) and
+ * checksums.  The hook runs before that step, so it repeats it.
+ */
+static unsigned int nmd_tx_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
+{
+	struct nmd_nic *nic = priv;
+	netdev_features_t features;
+	struct sk_buff *segs, *seg, *next;
+
+	(void) st;
+	if (skb->priority == NMD_WIRE_MARK) {
+		skb->priority = 0;
+		return NF_ACCEPT;
+	}
+	features = netif_skb_features(skb);
+	if (!netif_needs_gso(skb, features)) {
+		nmd_from_kernel(nic, skb, features);
+		return NF_STOLEN;
+	}
+	segs = skb_gso_segment(skb, features);
+	if (IS_ERR_OR_NULL(segs)) {
+		atomic_long_inc(&nic->host_counters.tx_drop);
+		kfree_skb(skb);
+		return NF_STOLEN;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next)
+	{
+		skb_mark_not_on_list(seg);
+		nmd_from_kernel(nic, seg, features);
+	}
 	return NF_STOLEN;
 }
 
