@@ -19,6 +19,10 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h> /* skb_gso_segment() moved here in 6.5 */
+#endif
 
 #include "netmap_double.h"
 #include "netmap_double_uapi.h"
