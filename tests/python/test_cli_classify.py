@@ -589,6 +589,8 @@ def test_every_shared_capture_without_a_traceback(lib: ms.Library) -> None:
 def test_text_from_c_equals_the_python_formatter(lib: ms.Library) -> None:
     """ms_cap_format writes exactly what Formatter.line() would, on every shared capture."""
     paths = sorted(p for p in pcap_dir().glob("*") if p.suffix in {".pcap", ".pcapng"})
+    if not paths:
+        pytest.skip(f"no shared captures under {pcap_dir()} (set MULTISTACK_PCAPS)")
     paths.append(Path(__file__))  # not a capture: opening fails, nothing to compare
     names = {1: "r", 2: "vp1"}
     compared = 0
