@@ -26,16 +26,18 @@ enum ms_status ms_core_create(struct ms_core **out)
 	return MS_OK;
 }
 
-/* Two words, each read on its own: a frame decided meanwhile sees either address. */
+/* Three words, each read on its own: a frame decided meanwhile sees either address. */
 void ms_core_set_nic_mac(struct ms_core *core, const uint8_t mac[6])
 {
 	MS_STORE(&core->nic_mac, ms_mac_word(mac));
-	MS_STORE(&core->nic_ipv4, ms_mac_ipv4_word(mac));
+	MS_STORE(&core->nic_ipv4, ms_mac_type_word(mac, 0x0800));
+	MS_STORE(&core->nic_ipv6, ms_mac_type_word(mac, 0x86dd));
 }
 
 void ms_core_clear_nic_mac(struct ms_core *core)
 {
 	MS_STORE(&core->nic_ipv4, 0);
+	MS_STORE(&core->nic_ipv6, 0);
 	MS_STORE(&core->nic_mac, MS_MAC_NONE);
 }
 

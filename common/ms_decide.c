@@ -123,12 +123,45 @@ static struct ms_decision ingress_ports(struct ms_core *core, const struct ms_ta
 	return d;
 }
 
-/* The key of the tuple at byte offsets addr/port of a frame that ms_ipv4_simple() accepted. */
-static inline void simple_ipv4_key(struct ms_key *key, const uint8_t *frame, unsigned addr,
-				   unsigned port)
+/*
+ * The fast path's key: the destination tuple (ingress) or the source tuple
+ * (egress) of an untagged IPv4 or IPv6 TCP/UDP frame, read from its first
+ * cache line at fixed offsets; false for every other frame, which the
+ * general parser then decides.  What the parser would find for these
+ * frames is exactly this key (ms_ipv4_simple(), ms_ipv6_simple()).
+ */
+static MS_ALWAYS_INLINE bool fast_key(struct ms_key *key, const uint8_t *f, uint32_t len,
+				      bool egress)
 {
-	ms_key_from_addr(key, frame + addr, MS_FAMILY_INET);
-	key->w[2] = ms_key_meta(MS_FAMILY_INET, frame[23], ms_rd16(frame + port), MS_KIND_TUPLE);
+	if (MS_LIKELY(ms_ipv4_simple(f, len))) {
+		ms_key_from_addr(key, f + (egress ? 26 : 30), MS_FAMILY_INET);
+		key->w[2] = ms_key_meta(MS_FAMILY_INET, f[23], ms_rd16(f + (egress ? 34 : 36)),
+					MS_KIND_TUPLE);
+		return true;
+	}
+	if (ms_ipv6_simple(f, len)) {
+		ms_key_from_addr(key, f + (egress ? 22 : 38), MS_FAMILY_INET6);
+		key->w[2] = ms_key_meta(MS_FAMILY_INET6, f[20], ms_rd16(f + (egress ? 54 : 56)),
+					MS_KIND_TUPLE);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Egress's fast path also needs the frame's Ethernet source to be the
+ * NIC's: bytes 6..13 (address and ethertype) against one word per family.
+ */
+static MS_ALWAYS_INLINE bool fast_egress_key(struct ms_core *core, struct ms_key *key,
+					     const uint8_t *f, uint32_t len)
+{
+	uint64_t source;
+
+	if (!fast_key(key, f, len, true))
+		return false;
+	__builtin_memcpy(&source, f + 6, 8);
+	return source == MS_LOAD((uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET ? &core->nic_ipv4
+									       : &core->nic_ipv6);
 }
 
 static struct ms_decision ingress_other(struct ms_core *core, const struct ms_table *t,
@@ -200,10 +233,9 @@ struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32
 	const struct ms_table *t;
 	struct ms_key key;
 
-	if (MS_UNLIKELY(!ms_ipv4_simple(frame, len)))
+	if (MS_UNLIKELY(!fast_key(&key, frame, len, false)))
 		return ingress_slow(core, frame, len);
 	t = MS_LOAD_ACQUIRE(&core->table);
-	simple_ipv4_key(&key, frame, 30, 36);
 	return ms_count_decision(core, MS_DIR_INGRESS,
 				 ingress_to(core, t, &key, ms_hash(&key, t->seed), len));
 }
@@ -287,15 +319,14 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, const struct m
 	return decision(MS_VERDICT_NIC, MS_REASON_ICMP_ERROR_HIT, 0);
 }
 
-/* Whether this owner may send from this source tuple. */
+/* Whether this owner may send from this source tuple; hash is the key's. */
 static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core,
 						       const struct ms_table *t, struct ms_key *key,
-						       uint32_t len, uint16_t owner)
+						       uint64_t hash, uint32_t len, uint16_t owner)
 {
 	bool wildcard;
 	uint16_t holder;
-	struct ms_entry *e =
-	    find_tuple_owner(core, t, key, ms_hash(key, t->seed), &wildcard, &holder);
+	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &holder);
 
 	if (!e)
 		return decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
@@ -324,7 +355,7 @@ static struct ms_decision egress_one(struct ms_core *core, const struct ms_table
 	switch (pkt.kind) {
 	case MS_PKT_PORTS:
 		flow_key(&key, pkt.flow.saddr, pkt.flow.family, pkt.flow.proto, pkt.flow.sport);
-		d = egress_from(core, t, &key, len, owner);
+		d = egress_from(core, t, &key, ms_hash(&key, t->seed), len, owner);
 		break;
 	case MS_PKT_FRAG_LATER:
 		if (ms_frag_recall(core, MS_DIR_EGRESS, &pkt, &d) && d.verdict == MS_VERDICT_NIC &&
@@ -372,42 +403,40 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 {
 	const struct ms_table *t;
 	struct ms_key key;
-	uint64_t source;
 
-	if (MS_UNLIKELY(!ms_ipv4_simple(frame, len)))
-		return egress_slow(core, frame, len, src_owner);
-	/* The NIC's Ethernet source, and the ethertype already checked: one comparison. */
-	__builtin_memcpy(&source, frame + 6, 8);
-	if (MS_UNLIKELY(source != MS_LOAD(&core->nic_ipv4)))
+	if (MS_UNLIKELY(!fast_egress_key(core, &key, frame, len)))
 		return egress_slow(core, frame, len, src_owner);
 	t = MS_LOAD_ACQUIRE(&core->table);
-	simple_ipv4_key(&key, frame, 26, 34);
-	return ms_count_decision(core, MS_DIR_EGRESS, egress_from(core, t, &key, len, src_owner));
+	return ms_count_decision(
+	    core, MS_DIR_EGRESS,
+	    egress_from(core, t, &key, ms_hash(&key, t->seed), len, src_owner));
 }
 
 /*
  * Batches: frame i is decided while frame i + MS_AHEAD has its entry
  * prefetched, frame i + 2 * MS_AHEAD its bucket, and frame i + 3 * MS_AHEAD
  * its header.  The cache misses of a few dozen frames overlap instead of
- * following one another.
+ * following one another.  Frames off the fast path are decided one by one,
+ * in order, when their turn comes.
  */
 #define MS_AHEAD 8u
 #define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */
 /* Below this many buckets (256 KiB) the table stays in cache and prefetching only costs. */
 #define MS_PIPELINE_MIN_BUCKETS 4096u
 
-/* Ingress over many frames; frames off the fast path are decided one by one, in order. */
-void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
-		      uint32_t n, struct ms_decision *out)
+static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *const *frames,
+					  const uint32_t *lens, uint32_t n, bool egress,
+					  uint16_t src_owner, struct ms_decision *out)
 {
 	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 	uint64_t hash[MS_RING], check[MS_RING]; /* check 0: not on the fast path */
-	struct ms_key key;
+	struct ms_key key = { { 0, 0, 0 } };
 	uint32_t i, f, j;
 
 	if (t->mask < MS_PIPELINE_MIN_BUCKETS) {
 		for (i = 0; i < n; i++)
-			out[i] = ms_ingress(core, frames[i], lens[i]);
+			out[i] = egress ? ms_egress(core, frames[i], lens[i], src_owner)
+					: ms_ingress(core, frames[i], lens[i]);
 		return;
 	}
 	for (i = 0; i < n && i < 3 * MS_AHEAD; i++)
@@ -418,8 +447,8 @@ void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const 
 			if (i + 3 * MS_AHEAD < n)
 				MS_PREFETCH(frames[i + 3 * MS_AHEAD]);
 			check[j] = 0;
-			if (ms_ipv4_simple(frames[i], lens[i])) {
-				simple_ipv4_key(&key, frames[i], 30, 36);
+			if (egress ? fast_egress_key(core, &key, frames[i], lens[i])
+				   : fast_key(&key, frames[i], lens[i], false)) {
 				hash[j] = ms_hash(&key, t->seed);
 				check[j] = ms_check_of(&key, hash[j]);
 				ms_table_prefetch(t, hash[j]);
@@ -430,44 +459,36 @@ void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const 
 			if (check[j])
 				ms_table_prefetch_entry(t, hash[j], check[j]);
 		}
-		if (i >= 2 * MS_AHEAD) {
-			f = i - 2 * MS_AHEAD;
-			j = f % MS_RING;
-			if (check[j]) {
-				simple_ipv4_key(&key, frames[f], 30, 36);
-				out[f] =
-				    ms_count_decision(core, MS_DIR_INGRESS,
-						      ingress_to(core, t, &key, hash[j], lens[f]));
-			} else {
-				out[f] = ingress_slow(core, frames[f], lens[f]);
-			}
+		if (i < 2 * MS_AHEAD)
+			continue;
+		f = i - 2 * MS_AHEAD;
+		j = f % MS_RING;
+		if (!check[j]) {
+			out[f] = egress ? egress_slow(core, frames[f], lens[f], src_owner)
+					: ingress_slow(core, frames[f], lens[f]);
+		} else if (egress) {
+			fast_key(&key, frames[f], lens[f], true);
+			out[f] = ms_count_decision(
+			    core, MS_DIR_EGRESS,
+			    egress_from(core, t, &key, hash[j], lens[f], src_owner));
+		} else {
+			fast_key(&key, frames[f], lens[f], false);
+			out[f] = ms_count_decision(core, MS_DIR_INGRESS,
+						   ingress_to(core, t, &key, hash[j], lens[f]));
 		}
 	}
 }
 
-/*
- * Egress: the same decisions as ms_egress(), frame by frame, with the
- * bucket of the frame MS_AHEAD further on prefetched meanwhile.
- */
+void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
+		      uint32_t n, struct ms_decision *out)
+{
+	decide_batch(core, frames, lens, n, false, 0, out);
+}
+
 void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
 		     uint32_t n, uint16_t src_owner, struct ms_decision *out)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	uint32_t i;
-
-	for (i = 0; i < n && i < 2 * MS_AHEAD; i++)
-		MS_PREFETCH(frames[i]);
-	for (i = 0; i < n; i++) {
-		if (i + MS_AHEAD < n && ms_ipv4_simple(frames[i + MS_AHEAD], lens[i + MS_AHEAD])) {
-			struct ms_key ahead;
-
-			simple_ipv4_key(&ahead, frames[i + MS_AHEAD], 26, 34);
-			ms_table_prefetch(t, ms_hash(&ahead, t->seed));
-		}
-		if (i + 2 * MS_AHEAD < n)
-			MS_PREFETCH(frames[i + 2 * MS_AHEAD]);
-		out[i] = ms_egress(core, frames[i], lens[i], src_owner);
-	}
+	decide_batch(core, frames, lens, n, true, src_owner, out);
 }
 
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)

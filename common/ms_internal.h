@@ -192,14 +192,17 @@ static inline uint64_t ms_mac_word(const uint8_t *mac)
 }
 
 /*
- * Bytes 6..13 of an untagged IPv4 frame from this Ethernet address: the
- * address, then the ethertype 0x0800.  The IPv4 fast path, whose frames
- * ms_ipv4_simple() has shown to be untagged IPv4, checks the source address
- * with one 8-byte load and one comparison against it.
+ * Bytes 6..13 of an untagged frame of this ethertype from this Ethernet
+ * address: the address, then the ethertype.  The fast paths, whose frames
+ * ms_ipv4_simple() or ms_ipv6_simple() has shown to be untagged IPv4 or
+ * IPv6, check the source address with one 8-byte load and one comparison.
  */
-static inline uint64_t ms_mac_ipv4_word(const uint8_t *mac)
+static inline uint64_t ms_mac_type_word(const uint8_t *mac, uint16_t type)
 {
-	uint8_t bytes[8] = { mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0x08, 0x00 };
+	uint8_t bytes[8] = {
+		mac[0],	       mac[1], mac[2], mac[3], mac[4], mac[5], (uint8_t) (type >> 8),
+		(uint8_t) type
+	};
 	uint64_t w;
 
 	__builtin_memcpy(&w, bytes, 8);
@@ -209,7 +212,8 @@ static inline uint64_t ms_mac_ipv4_word(const uint8_t *mac)
 struct ms_core {
 	struct ms_table *table; /* published with release, read with acquire */
 	uint64_t nic_mac;	/* ms_mac_word() of the NIC's address, or MS_MAC_NONE */
-	uint64_t nic_ipv4;	/* ms_mac_ipv4_word() of it, or 0 (which no IPv4 frame has) */
+	uint64_t nic_ipv4;	/* ms_mac_type_word(it, 0x0800), or 0 (which no IPv4 frame has) */
+	uint64_t nic_ipv6;	/* ms_mac_type_word(it, 0x86dd), or 0 (which no IPv6 frame has) */
 	uint32_t count;		/* tuples, not claims */
 	uint32_t wildcards[2];	/* per family: lets the miss path skip a probe */
 	size_t bytes;		/* everything allocated for this core */
@@ -285,6 +289,32 @@ static inline bool ms_ipv4_simple(const uint8_t *f, uint32_t len)
 		return total >= 20 + 8;
 	case MS_PROTO_TCP:
 		return total >= 20 + 20;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The same for untagged IPv6 whose next header is TCP or UDP itself (no
+ * extension header, so no fragment): addresses at 22 and 38, next header
+ * at 20, ports at 54 and 56, all in the frame's first 64 bytes.  The
+ * general parser would find exactly those; a payload length of 0 (a
+ * jumbogram needs a hop-by-hop header) never passes.
+ */
+static inline bool ms_ipv6_simple(const uint8_t *f, uint32_t len)
+{
+	uint32_t payload;
+
+	if (len < 14 + 40 + 8 || ms_rd16(f + 12) != 0x86dd || (f[14] >> 4) != 6)
+		return false;
+	payload = ms_rd16(f + 18);
+	if (payload > len - 14 - 40)
+		return false;
+	switch (f[20]) {
+	case MS_PROTO_UDP:
+		return payload >= 8;
+	case MS_PROTO_TCP:
+		return payload >= 20;
 	default:
 		return false;
 	}

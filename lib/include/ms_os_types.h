@@ -8,4 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The core's counters: userspace keeps one block per core, used by one
+ * thread at a time (lib/ms_os_user.c), so an add is a plain add, inline as
+ * the kernel's this_cpu_add is.
+ */
+#define MS_OS_PERCPU_ADD(blocks, offset, delta) \
+	(*(uint64_t *) (void *) ((char *) (blocks) + (offset)) += (delta))
+
 #endif

@@ -55,15 +55,23 @@ static struct ms_core *fuzz_core(enum nic_state state)
 /* Where the decisions skip the parser, the parser must have found the same flow. */
 static void check_fast_path(const uint8_t *frame, uint32_t len)
 {
+	bool v4 = ms_ipv4_simple(frame, len), v6 = ms_ipv6_simple(frame, len);
 	struct ms_pkt pkt;
 
-	if (!ms_ipv4_simple(frame, len))
+	if (!v4 && !v6)
 		return;
+	if (v4 && v6)
+		abort();
 	ms_parse(frame, len, &pkt);
-	if (pkt.kind != MS_PKT_PORTS || pkt.flow.family != MS_FAMILY_INET ||
-	    pkt.flow.proto != frame[23] || pkt.flow.saddr != frame + 26 ||
-	    pkt.flow.daddr != frame + 30 || pkt.flow.sport != ms_rd16(frame + 34) ||
-	    pkt.flow.dport != ms_rd16(frame + 36))
+	if (v4 && (pkt.kind != MS_PKT_PORTS || pkt.flow.family != MS_FAMILY_INET ||
+		   pkt.flow.proto != frame[23] || pkt.flow.saddr != frame + 26 ||
+		   pkt.flow.daddr != frame + 30 || pkt.flow.sport != ms_rd16(frame + 34) ||
+		   pkt.flow.dport != ms_rd16(frame + 36)))
+		abort();
+	if (v6 && (pkt.kind != MS_PKT_PORTS || pkt.flow.family != MS_FAMILY_INET6 ||
+		   pkt.flow.proto != frame[20] || pkt.flow.saddr != frame + 22 ||
+		   pkt.flow.daddr != frame + 38 || pkt.flow.sport != ms_rd16(frame + 54) ||
+		   pkt.flow.dport != ms_rd16(frame + 56) || pkt.first_fragment))
 		abort();
 }
 
