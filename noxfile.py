@@ -73,6 +73,14 @@ def bench(session: nox.Session) -> None:
     bench_mod.run(session, session.posargs)
 
 
+@session(name="bench-guest", default=False, tags=["slow"])
+def bench_guest(session: nox.Session) -> None:
+    """pkt-gen through VALE alone and VALE + multistack in a guest (needs NSRC/NBUILD)."""
+    from buildsys import bench_guest as bench_guest_mod
+
+    bench_guest_mod.run(session, session.posargs)
+
+
 @session(name="man", default=False)
 def man(session: nox.Session) -> None:
     """Regenerate docs/multistack.1 from the argparse definitions of the `multistack` command."""

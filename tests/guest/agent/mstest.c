@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mstest.h"
@@ -100,6 +101,7 @@ static void usage(void)
 	    "  rawsock FAMILY PROTO ADDR       a raw socket of PROTO bound to ADDR\n"
 	    "  save-port FILE                  write the current socket's local port to FILE\n"
 	    "  bare NAME                       a /dev/netmap fd registered nowhere, as port NAME\n"
+	    "  grab PID FD NAME                fd FD of process PID (pidfd_getfd), as port NAME\n"
 	    "  bind|unbind FAMILY PROTO ADDR PORT [fd=cur|search|N] [flags=N] [reserved=N]\n"
 	    "              [version=N] [magic=N] [cmd=N] [family=N] [proto=N] [outflags=N] "
 	    "[hidden=1]\n"
@@ -911,6 +913,24 @@ static void fork_holder(int fd)
 	printf("socket fd=%d shared with child %d\n", fd, (int) pid);
 }
 
+/*
+ * A copy of another process's fd (pidfd_getfd): the very file, so a netmap
+ * fd that process registered NR_EXCLUSIVE proves its port here too (the
+ * benchmark registers tuples for a pkt-gen that cannot ask by itself).
+ */
+static int grab_fd(int pid, int fd)
+{
+	int pidfd = (int) syscall(SYS_pidfd_open, pid, 0), copy;
+
+	if (pidfd < 0)
+		return -errno;
+	copy = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (copy < 0)
+		copy = -errno;
+	close(pidfd);
+	return copy;
+}
+
 /* Puts a copy of fd in flight: sent on a unix socket nobody reads. */
 static void put_in_flight(int fd)
 {
@@ -1210,6 +1230,18 @@ int main(int argc, char **argv)
 			       as_nic	 ? "the NIC"
 			       : as_port ? as_port
 					 : "the socket");
+		} else if (strcmp(op, "grab") == 0 && left >= 3) {
+			int fd = grab_fd(atoi(argv[i]), atoi(argv[i + 1]));
+
+			if (fd < 0) {
+				fprintf(stderr, "mstest: grab %s %s: %s\n", argv[i], argv[i + 1],
+					strerror(-fd));
+				return 1;
+			}
+			adopt_port(&st, fd, argv[i + 2]);
+			printf("grabbed fd %s of pid %s as port %s\n", argv[i + 1], argv[i],
+			       argv[i + 2]);
+			i += 3;
 		} else if (strcmp(op, "rawsock") == 0 && left >= 3) {
 			char *targs[] = { argv[i], argv[i + 1], argv[i + 2], "0" };
 			struct tuple t = parse_tuple(targs);
