@@ -128,17 +128,22 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(const struct ms_bucket *b, const st
 
 /*
  * Once the first bucket is near: the entry of the slot whose check word is
- * `check` (an exact one: IPv4), for its counters.
+ * `check`, for its counters (and for IPv6, its key); when no slot has it,
+ * the key's second bucket, where a displaced key or a miss leads next.
  */
 static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash,
 					   uint64_t check)
 {
-	const struct ms_bucket *b = &table->bucket[ms_first_bucket(table, hash)];
+	uint32_t first = ms_first_bucket(table, hash);
+	const struct ms_bucket *b = &table->bucket[first];
 	unsigned i;
 
 	for (i = 0; i < MS_BUCKET_SLOTS; i++)
-		if (((MS_LOAD(&b->slot[i].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
+		if (((MS_LOAD(&b->slot[i].check) ^ check) & MS_CHECK_KEY_MASK) == 0) {
 			__builtin_prefetch(MS_LOAD(&b->slot[i].entry), 1);
+			return;
+		}
+	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
 }
 
 /*
