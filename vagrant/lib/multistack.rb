@@ -25,7 +25,8 @@ module MultiStack
     # come back through buildsys/vm.py, so nothing is shared read-write.
     config.vm.synced_folder ".", "/vagrant", disabled: true
     config.vm.synced_folder REPO, guest_tree, type: "rsync",
-      rsync__exclude: [".git/", ".nox/", ".venv/", "build/", "out/", "__pycache__/"]
+      rsync__exclude: [".git/", ".nox/", ".venv/", ".mypy_cache/", ".ruff_cache/",
+        ".pytest_cache/", "build/", "out/", "__pycache__/"]
 
     config.vm.provider "libvirt" do |lv|
       lv.memory = 2048
