@@ -99,6 +99,25 @@ addresses_on_lo() {
 	run ip -6 addr replace "$GUEST6/128" dev lo nodad
 }
 
+# veth_peer_up: the wire of the NIC scenarios: veth0 (02:00:00:00:00:01, $GUEST4/24) here,
+# veth1 (02:00:00:00:00:02, 10.0.0.2/24) in netns peer, both up, offloads off.
+veth_peer_up() {
+	run ip link add veth0 type veth peer name veth1
+	run ip link set veth0 address 02:00:00:00:00:01
+	run ip netns add peer
+	run ip link set veth1 netns peer
+	run ip -n peer link set veth1 address 02:00:00:00:00:02
+	run ip addr add "$GUEST4/24" dev veth0
+	run ip link set veth0 up
+	run ip -n peer addr add 10.0.0.2/24 dev veth1
+	run ip -n peer link set veth1 up
+	run ip -n peer link set lo up
+	# Frames copied through a switch (netmap's or the double's) never get the checksum a
+	# transmit offload would have added: no offload may leave one unfinished.
+	run mstest offloads-off veth0
+	run ip netns exec peer mstest offloads-off veth1
+}
+
 # nic_up [-a]: the NIC of valem: before multistack loads (a module's own switch takes no NIC);
 # -a attaches it without its host port (vale-ctl -a; real netmap only, see attack_up).
 #   real netmap: veth0 (10.0.0.1, host stack) attached with vale-ctl -h, veth1 in netns peer;
@@ -107,21 +126,9 @@ addresses_on_lo() {
 # shellcheck disable=SC2034 # NIC_ARG is read by the scenarios that source this file
 nic_up() {
 	if [ "$NETMAP_BACKEND" = netmap ]; then
-		run ip link add veth0 type veth peer name veth1
-		run ip link set veth0 address 02:00:00:00:00:01
-		run ip netns add peer
-		run ip link set veth1 netns peer
-		run ip -n peer link set veth1 address 02:00:00:00:00:02
-		run ip addr add "$GUEST4/24" dev veth0
+		veth_peer_up
 		run ip -6 addr add "$GUEST6/64" dev veth0 nodad
-		run ip link set veth0 up
-		run ip -n peer addr add 10.0.0.2/24 dev veth1
 		run ip -n peer -6 addr add fd00::2/64 dev veth1 nodad
-		run ip -n peer link set veth1 up
-		run ip -n peer link set lo up
-		# netmap's host-stack ports copy frames: no offload may leave a checksum unfinished.
-		run mstest offloads-off veth0
-		run ip netns exec peer mstest offloads-off veth1
 		run vale-ctl "${1:--h}" valem:veth0
 		NIC_ARG="nic valem:veth0 via=peer/veth1"
 	else

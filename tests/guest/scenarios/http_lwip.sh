@@ -24,19 +24,7 @@ data backend "$NETMAP_BACKEND"
 check "netmap loads" insmod "$MS_KO/netmap.ko"
 
 # The NIC: a veth pair whose peer lives in netns peer; veth0 holds the shared address.
-run ip link add veth0 type veth peer name veth1
-run ip link set veth0 address 02:00:00:00:00:01
-run ip netns add peer
-run ip link set veth1 netns peer
-run ip -n peer link set veth1 address 02:00:00:00:00:02
-run ip addr add "$GUEST4/24" dev veth0
-run ip link set veth0 up
-run ip -n peer addr add 10.0.0.2/24 dev veth1
-run ip -n peer link set veth1 up
-run ip -n peer link set lo up
-# Frames copied through the switch never get the checksum a transmit offload would add.
-run mstest offloads-off veth0
-run ip netns exec peer mstest offloads-off veth1
+veth_peer_up
 if [ "$NETMAP_BACKEND" = netmap ]; then
 	check "veth0 joins valem: as its NIC, with its host stack" vale-ctl -h valem:veth0
 else

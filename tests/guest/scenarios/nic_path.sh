@@ -48,19 +48,7 @@ if [ "$NETMAP_BACKEND" = double ]; then
 		mstest bare valem:none write "$F/dpath_to_peer.bin" expect=ENXIO read 0 expect=ENXIO
 fi
 
-run ip link add veth0 type veth peer name veth1
-run ip link set veth0 address 02:00:00:00:00:01
-run ip netns add peer
-run ip link set veth1 netns peer
-run ip -n peer link set veth1 address 02:00:00:00:00:02
-run ip addr add "$GUEST4/24" dev veth0
-run ip link set veth0 up
-run ip -n peer addr add 10.0.0.2/24 dev veth1
-run ip -n peer link set veth1 up
-run ip -n peer link set lo up
-# netmap's ports copy frames: no offload may leave a checksum unfinished (the double alike).
-run mstest offloads-off veth0
-run ip netns exec peer mstest offloads-off veth1
+veth_peer_up
 if [ "$NETMAP_BACKEND" = double ]; then
 	bg nic mstest nic valem:veth0 host=1 ready /tmp/nic.ready pause ||
 		fail "veth0 attaches to valem: with its host stack"
