@@ -237,20 +237,32 @@ def test_default_kernel_here_prefers_the_running_one() -> None:
         assert picked.headers is not None and (picked.headers / "Makefile").is_file()
 
 
-APT_SEARCH = """\
-linux-headers-6.1.0-9-amd64 - Header files for Linux 6.1.0-9-amd64
-linux-headers-6.1.0-10-amd64 - Header files for Linux 6.1.0-10-amd64
-linux-headers-6.1.0-10-cloud-amd64 - Header files for Linux 6.1.0-10-cloud-amd64
-linux-headers-6.1.0-10-rt-amd64 - Header files for Linux 6.1.0-10-rt-amd64
-linux-headers-6.1.0-10-common - Common header files for Linux 6.1.0-10
-linux-headers-6.12.107+deb12-amd64 - Header files for Linux 6.12.107+deb12-amd64
-linux-headers-6.12.57+deb12-amd64 - Header files for Linux 6.12.57+deb12-amd64
-linux-headers-6.12.57+deb12-common - Common header files for Linux 6.12.57+deb12
-linux-headers-6.12-amd64 - Header files for Linux amd64 configuration (meta-package)
-linux-headers-amd64 - Header files for Linux amd64 configuration (meta-package)
-linux-headers-6.12.12+bpo-amd64 - Header files for Linux 6.12.12+bpo-amd64
-linux-headers-7.2.3-amd64 - Header files for Linux 7.2.3-amd64
-"""
+def _apt_headers(release: str) -> str:
+    return f"linux-headers-{release} - Header files for Linux {release}"
+
+
+# Sample data only, in `apt-cache search` shape, its releases taken from ORDERED: two bookworm
+# ABIs (with other flavours and the common package), bookworm-backports and forky, unordered.
+APT_SEARCH_RELEASES = [
+    *(r for r in ORDERED if r.startswith("6.1.0-") and r.split("-")[1] in {"9", "10"}),
+    "6.12.107+deb12-amd64",
+    "6.12.57+deb12-amd64",
+    "6.12.12+bpo-amd64",
+    "7.2.3-amd64",
+]
+APT_SEARCH = "\n".join(
+    [
+        *map(_apt_headers, APT_SEARCH_RELEASES),
+        _apt_headers(APT_SEARCH_RELEASES[1].replace("-amd64", "-rt-amd64")),
+        *(
+            f"linux-headers-{abi}-common - Common header files for Linux {abi}"
+            for abi in (APT_SEARCH_RELEASES[1][: -len("-amd64")], "6.12.57+deb12")
+        ),
+        "linux-headers-6.12-amd64 - Header files for Linux amd64 configuration (meta-package)",
+        "linux-headers-amd64 - Header files for Linux amd64 configuration (meta-package)",
+        "",
+    ]
+)
 
 
 def test_releases_in_apt_search_keep_one_flavour_in_order() -> None:
