@@ -5,14 +5,11 @@ Every `packaging/**/NAME.j2` becomes `packaging/**/NAME` beside it, except
 for it there. `nox -s dist` runs this in the clean clone it tars, so the release tarball holds
 the rendered files and packagers never need Python or jinja2.
 
-    python3 -m buildsys.packaging [--epoch SECONDS] [TREE]   # renders in TREE (default: .)
+By hand (with Kbuild too): `python3 -m buildsys.generated [--epoch SECONDS] TREE`.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -124,22 +121,3 @@ def render_packaging(tree: Path, epoch: int) -> list[Path]:
         target.chmod(template.stat().st_mode & 0o777)
         written.append(target.relative_to(tree))
     return written
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Render packaging/*.j2 from META.")
-    parser.add_argument("tree", nargs="?", type=Path, default=Path("."))
-    parser.add_argument(
-        "--epoch",
-        type=int,
-        default=int(os.environ.get("SOURCE_DATE_EPOCH", "0")),
-        help="release time for the Debian changelog (default: $SOURCE_DATE_EPOCH or 0)",
-    )
-    args = parser.parse_args(argv)
-    for path in render_packaging(args.tree, args.epoch):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
