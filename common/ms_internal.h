@@ -338,9 +338,9 @@ bool ms_frag_recall(struct ms_core *core, enum ms_direction dir, const struct ms
  * Counting: one per-CPU block per core, no atomics.  A host whose
  * ms_os_types.h defines MS_OS_PERCPU_ADD(blocks, offset, delta) adds to the
  * running CPU's block in one step that neither preemption nor an interrupt
- * can split (Linux: this_cpu_add), so its data path masks nothing; the
- * others go through ms_os_percpu_this() and keep the CPU's counters from
- * interleaving themselves (FreeBSD: critical_enter; userspace: one thread).
+ * can split (Linux: this_cpu_add; FreeBSD: counter_u64_add), so its data
+ * path masks nothing; the others go through ms_os_percpu_this() and keep the
+ * CPU's counters from interleaving themselves (userspace: one thread).
  */
 #ifndef MS_OS_PERCPU_ADD
 #define MS_OS_PERCPU_ADD(blocks, offset, delta) \

@@ -51,6 +51,10 @@ struct ms_fbsd_switch {
 };
 extern struct ms_fbsd_switch ms_sw;
 
+/* ms_os_freebsd.c: the per-CPU zone of the core's counters, made before the core, gone after. */
+void ms_percpu_init(void);
+void ms_percpu_fini(void);
+
 /* ms_release.c: dropping file references from contexts that may not sleep. */
 void ms_release_init(void);
 void ms_release_fini(void);

@@ -138,6 +138,7 @@ static void ms_teardown(void)
 	if (ms_sw.core != NULL)
 		ms_core_destroy(ms_sw.core, ms_release_cookie_now, NULL);
 	ms_sw.core = NULL;
+	ms_percpu_fini();
 	ms_release_fini();
 	ms_watch_fini();
 	NET_EPOCH_DRAIN_CALLBACKS();
@@ -158,6 +159,7 @@ static int ms_load(void)
 	ms_release_init();
 	ms_handover_init();
 	ms_watch_init();
+	ms_percpu_init();
 	status = ms_core_create(&ms_sw.core);
 	if (status == MS_OK)
 		status =

@@ -20,6 +20,8 @@
 #include <sys/syslog.h>
 #include <sys/time.h>
 
+#include <vm/uma.h>
+
 #include "ms_fbsd.h"
 #include "multistack/ms_os.h"
 
@@ -91,52 +93,67 @@ void ms_os_unlock(struct ms_os_lock *lock)
 }
 
 /*
- * Per-CPU blocks: one cache-line-aligned slot per possible CPU id.  Readers
- * run in a critical section (see ms_switch.c), so curcpu stays valid and no
- * other lookup on that CPU interleaves with the update.
+ * Per-CPU blocks: items of a UMA per-CPU zone, the memory counter(9) is made
+ * of.  Each CPU's copy of an item lies in that CPU's own page, at the same
+ * offset; zpcpu_get_cpu() finds it, and the core adds to the running CPU's
+ * copy with counter_u64_add() (MS_OS_PERCPU_ADD in ms_os_types.h), which no
+ * preemption splits: the data path runs the core without a critical section.
+ * The zone is made at load (creating one may sleep) for the one block size
+ * the core asks for, its counters.
  */
-struct ms_percpu_hdr {
-	size_t stride;
-	unsigned count;
-};
+static uma_zone_t ms_percpu_zone;
 
-#define MS_PERCPU_HDR roundup2(sizeof(struct ms_percpu_hdr), CACHE_LINE_SIZE)
+#define MS_PERCPU_SIZE sizeof(struct ms_stats)
+CTASSERT(MS_PERCPU_SIZE <= UMA_PCPU_ALLOC_SIZE);
 
-static struct ms_percpu_hdr *ms_percpu_hdr(void *blocks)
+void ms_percpu_init(void)
 {
-	return ((struct ms_percpu_hdr *) (void *) ((char *) blocks - MS_PERCPU_HDR));
+	ms_percpu_zone = uma_zcreate("multistack counters", MS_PERCPU_SIZE, NULL, NULL, NULL, NULL,
+				     UMA_ALIGN_CACHE, UMA_ZONE_PCPU);
+}
+
+/* After the core is gone: its block was the zone's only item. */
+void ms_percpu_fini(void)
+{
+	if (ms_percpu_zone != NULL)
+		uma_zdestroy(ms_percpu_zone);
+	ms_percpu_zone = NULL;
 }
 
 void *ms_os_percpu_zalloc(size_t size)
 {
-	struct ms_percpu_hdr *hdr;
-	size_t stride = roundup2(size, CACHE_LINE_SIZE);
-	unsigned count = mp_maxid + 1;
-	char *base;
+	void *blocks;
+	unsigned cpu;
 
-	base = malloc(MS_PERCPU_HDR + stride * count, M_MULTISTACK, M_NOWAIT | M_ZERO);
-	if (base == NULL)
+	if (ms_percpu_zone == NULL || size > MS_PERCPU_SIZE)
 		return (NULL);
-	hdr = (struct ms_percpu_hdr *) (void *) base;
-	hdr->stride = stride;
-	hdr->count = count;
-	return (base + MS_PERCPU_HDR);
+	blocks = uma_zalloc_pcpu(ms_percpu_zone, M_NOWAIT);
+	if (blocks == NULL)
+		return (NULL);
+	/*
+	 * Every id up to mp_maxid has its copy, and the core reads them all;
+	 * M_ZERO would clear only the CPUs present.
+	 */
+	for (cpu = 0; cpu <= mp_maxid; cpu++)
+		memset(zpcpu_get_cpu((char *) blocks, cpu), 0, MS_PERCPU_SIZE);
+	return (blocks);
 }
 
 void ms_os_percpu_free(void *blocks)
 {
 	if (blocks != NULL)
-		free(ms_percpu_hdr(blocks), M_MULTISTACK);
+		uma_zfree_pcpu(ms_percpu_zone, blocks);
 }
 
 void *ms_os_percpu_at(void *blocks, unsigned index)
 {
-	return ((char *) blocks + (size_t) index * ms_percpu_hdr(blocks)->stride);
+	return (zpcpu_get_cpu((char *) blocks, index));
 }
 
+/* Unused while MS_OS_PERCPU_ADD is defined; valid only while the thread is pinned. */
 void *ms_os_percpu_this(void *blocks)
 {
-	return (ms_os_percpu_at(blocks, curcpu));
+	return (zpcpu_get((char *) blocks));
 }
 
 unsigned ms_os_percpu_count(void)

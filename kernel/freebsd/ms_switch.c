@@ -154,13 +154,12 @@ uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp
 	ms_note_bridge(src->na_bdg);
 	NET_EPOCH_ENTER(et);
 	/*
-	 * The epoch pins the thread to its CPU but does not stop a preempting
-	 * thread on that CPU from running a lookup of its own: the critical
-	 * section keeps the core's per-CPU counter updates from interleaving.
+	 * No critical section: a lookup preempting this one on the same CPU
+	 * cannot split the core's counter updates, each one counter(9) add
+	 * (MS_OS_PERCPU_ADD in include/ms_os_types.h).
 	 */
 	if (nm_is_bwrap(&src->up) && atomic_load_int(&ms_sw.nic_port) != (u_int) src->bdg_port)
 		ms_learn_nic(src);
-	critical_enter();
 	if (nm_is_bwrap(&src->up)) {
 		d = ms_ingress(core, buf, len);
 		/* Attached without its host stack: dropped, and counted as such. */
@@ -169,7 +168,6 @@ uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp
 	} else {
 		d = ms_egress(core, buf, len, (uint16_t) src->bdg_port);
 	}
-	critical_exit();
 	NET_EPOCH_EXIT(et);
 
 	if (nm_is_bwrap(&src->up))

@@ -17,7 +17,8 @@
  *   - ms_core_count() and ms_core_override() add to the same per-CPU
  *     counters as the decisions: call them where the decisions are called,
  *     with whatever keeps the CPU's counters from interleaving (Linux:
- *     nothing, each add is one this_cpu_add; FreeBSD: critical_enter).
+ *     nothing, each add is one this_cpu_add; FreeBSD: nothing, each add is
+ *     one counter_u64_add).
  *   - ms_core_set_nic_mac() and ms_core_clear_nic_mac() are one atomic
  *     store each: any context, no lock, never sleep.
  *   - Every other function that takes a struct ms_core is a writer.  Writers
