@@ -107,14 +107,28 @@ _MacPtr = ctypes.POINTER(ctypes.c_uint8 * 6)
 MAC_LEN = 6
 
 
+def installed_library() -> Path | None:
+    """The library `meson install` put beside this package (multistack-tools), if it did.
+
+    meson writes multistack/installed.py only into an installation, so a checkout never has it
+    and keeps using its own build."""
+    try:
+        from multistack import installed  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return Path(installed.CORE_LIBRARY)
+
+
 def library_path(flavour: str = "user") -> Path:
-    """Where the core library is: $MULTISTACK_CORE_LIB, else the meson build of `flavour`."""
+    """Where the core library is: $MULTISTACK_CORE_LIB, else the installed one, else the meson
+    build of `flavour` in this checkout."""
     override = os.environ.get(ENV_LIBRARY)
     if override:
         return Path(override)
     if flavour not in BUILD_FLAVOURS:
         raise ValueError(f"unknown build flavour {flavour!r}")
-    return REPO_ROOT / BUILD_FLAVOURS[flavour] / LIBRARY_FILE
+    installed = installed_library() if flavour == "user" else None
+    return installed or REPO_ROOT / BUILD_FLAVOURS[flavour] / LIBRARY_FILE
 
 
 def _declare(lib: ctypes.CDLL) -> None:
