@@ -108,7 +108,8 @@ INSTALL_TEST = Recipe(
     extra_suites=("bookworm-backports",),
     security=True,
     kernel_image=False,
-    extra_packages=("dkms",),
+    # python3 and libpcap0.8: what multistack-tools depends on, so dpkg -i installs it offline.
+    extra_packages=("dkms", "python3", "libpcap0.8"),
     customize=(
         'chroot "$1" apt-get clean',
         'chroot "$1" apt-get install --download-only --yes --no-install-recommends '

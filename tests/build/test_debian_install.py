@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from buildsys.meta import read_meta
 REPO = Path(__file__).resolve().parents[2]
 META = read_meta(REPO / "META")
 DKMS_PACKAGE = f"{META.name}-dkms"
+TOOLS_PACKAGE = f"{META.name}-tools"
 NO_NETMAP_MESSAGE = "the module will be built once netmap's headers and Module.symvers are present"
 
 _reason = chroots.unavailable_reason()
@@ -204,3 +206,50 @@ def test_with_netmap_dkms_builds_installs_and_purges_the_module(
 
     purge_leaves_nothing(session, before)
     session.ok("test -f /usr/src/netmap/Module.symvers")  # netmap is not the package's
+
+
+def ipv4_checksum(header: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    total = (total & 0xFFFF) + (total >> 16)
+    return ~((total & 0xFFFF) + (total >> 16)) & 0xFFFF
+
+
+def udp_frame(dst: str, dport: int) -> bytes:
+    """An Ethernet/IPv4/UDP frame from 192.0.2.7:4444 with a valid header checksum."""
+    payload = b"multistack"
+    udp = struct.pack("!HHHH", 4444, dport, 8 + len(payload), 0) + payload
+    addrs = bytes([192, 0, 2, 7]) + bytes(int(b) for b in dst.split("."))
+    header = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0) + addrs
+    header = header[:10] + struct.pack("!H", ipv4_checksum(header)) + header[12:]
+    return bytes.fromhex("02000000000a02000000000b0800") + header + udp
+
+
+def pcap_file(frames: list[bytes]) -> bytes:
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    for i, frame in enumerate(frames):
+        out += struct.pack("<IIII", 1700000000 + i, 0, len(frame), len(frame)) + frame
+    return out
+
+
+def test_tools_classify_a_capture_as_installed_and_purge_cleanly(
+    session: Session, debs: Path
+) -> None:
+    """The installed command finds its own library (not a build tree's) and the man page is
+    there; purging removes the byte-compiled files too."""
+    capture = debs / "tools-test.pcap"
+    capture.write_bytes(pcap_file([udp_frame("10.0.0.2", 53), udp_frame("10.0.0.2", 54)]))
+    arch = session.ok("dpkg --print-architecture").strip()
+    before = named_after_the_package(session)
+    session.ok(f"dpkg -i {debs}/{TOOLS_PACKAGE}_{META.version}-1_{arch}.deb")
+
+    assert session.ok("multistack --version").strip() == f"multistack {META.version}"
+    output = session.ok(f"cd / && TZ=UTC multistack classify {capture} --bind udp:10.0.0.2:53=vp0")
+    lines = [line for line in output.splitlines() if re.match(r"\d+ ", line)]
+    assert lines == [
+        "1 22:13:20.000000 udp 192.0.2.7.4444 > 10.0.0.2.53: port vp0 tuple_hit",
+        "2 22:13:21.000000 udp 192.0.2.7.4444 > 10.0.0.2.54: host no_match",
+    ], output
+    session.ok("test -f /usr/share/man/man1/multistack.1.gz")
+
+    session.ok(f"dpkg --purge {TOOLS_PACKAGE}")
+    assert named_after_the_package(session) - before == set()

@@ -23,7 +23,10 @@ from buildsys.packaging import HOMEPAGE, MAINTAINER_EMAIL, MAINTAINER_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 META = read_meta(REPO / "META")
-PACKAGES = (f"{META.name}-dkms", f"{META.name}-dev")
+PACKAGES = (f"{META.name}-dkms", f"{META.name}-dev", f"{META.name}-tools")
+ARCH = subprocess.run(
+    ["dpkg", "--print-architecture"], capture_output=True, text=True, check=False
+).stdout.strip()
 
 for tool, package in (
     ("dpkg-buildpackage", "dpkg-dev"),
@@ -51,7 +54,9 @@ def dpkg_buildpackage(top: Path, *args: str) -> Build:
         ["dpkg-buildpackage", "-us", "-uc", *args], cwd=top, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    debs = {name: top.parent / f"{name}_{META.version}-1_all.deb" for name in PACKAGES}
+    # multistack-tools holds compiled code; the others are architecture-independent.
+    arch = {name: ARCH if name.endswith("-tools") else "all" for name in PACKAGES}
+    debs = {name: top.parent / f"{name}_{META.version}-1_{arch[name]}.deb" for name in PACKAGES}
     assert all(deb.is_file() for deb in debs.values()), sorted(top.parent.iterdir())
     return Build(top, top.parent, debs)
 
@@ -142,6 +147,41 @@ def test_dev_package_ships_the_application_headers(from_tarball: Build) -> None:
     assert all(p.startswith("usr/share/doc/") for p in docs), docs
 
 
+def test_tools_package_ships_the_command_its_library_and_manual(from_tarball: Build) -> None:
+    deb = from_tarball.debs[f"{META.name}-tools"]
+    contents = deb_contents(deb)
+    modules = "usr/lib/python3/dist-packages/multistack"
+    assert contents["usr/bin/multistack"] == "-rwxr-xr-x"
+    for module in ("cli.py", "core.py", "classify.py", "status.py", "installed.py"):
+        assert f"{modules}/{module}" in contents, module
+    libraries = [p for p in contents if p.endswith("/multistack/libmultistack_core.so")]
+    assert libraries == [f"usr/lib/{multiarch()}/multistack/libmultistack_core.so"], libraries
+    assert "usr/share/man/man1/multistack.1.gz" in contents
+    # Nothing of the developers' side: tests, benchmark, build system.
+    assert not [p for p in contents if "buildsys" in p or "/tests" in p or "bench" in p]
+
+    files = extracted(deb)
+    assert (files / "usr/bin/multistack").read_text().startswith("#!/usr/bin/python3\n")
+    installed = (files / modules / "installed.py").read_text()
+    assert f'"/{libraries[0]}"' in installed, installed
+    depends = deb_field(deb, "Depends")
+    assert "python3" in depends and "libpcap0.8" in depends, depends
+
+
+def multiarch() -> str:
+    return subprocess.run(
+        ["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def extracted(deb: Path) -> Path:
+    """The package's files unpacked beside it (once)."""
+    target = deb.with_suffix(".files")
+    if not target.is_dir():
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(target)], check=True)
+    return target
+
+
 def test_installed_headers_compile_an_application(from_tarball: Build, tmp_path: Path) -> None:
     subprocess.run(
         ["dpkg-deb", "-x", str(from_tarball.debs[f"{META.name}-dev"]), tmp_path], check=True
@@ -206,7 +246,7 @@ def test_clean_leaves_the_checkout_as_cloned(from_checkout: Build) -> None:
     shutil.which("lintian") is None, reason="lintian is missing (apt-get install lintian)"
 )
 def test_lintian_pedantic_finds_no_error_or_warning(from_tarball: Build) -> None:
-    changes = from_tarball.out / f"{META.name}_{META.version}-1_amd64.changes"
+    changes = from_tarball.out / f"{META.name}_{META.version}-1_{ARCH}.changes"
     result = subprocess.run(
         ["lintian", "--pedantic", "--display-info", "--fail-on", "error,warning", str(changes)],
         capture_output=True,
