@@ -244,7 +244,7 @@ def test_tools_classify_a_capture_as_installed_and_purge_cleanly(
 
     assert session.ok("multistack --version").strip() == f"multistack {META.version}"
     output = session.ok(f"cd / && TZ=UTC multistack classify {capture} --bind udp:10.0.0.2:53=vp0")
-    lines = [line for line in output.splitlines() if re.match(r"\d+ ", line)]
+    lines = [line for line in output.splitlines() if re.match(r"\d+ \d\d:", line)]
     assert lines == [
         "1 22:13:20.000000 udp 192.0.2.7.4444 > 10.0.0.2.53: port vp0 tuple_hit",
         "2 22:13:21.000000 udp 192.0.2.7.4444 > 10.0.0.2.54: host no_match",
