@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from buildsys import bench
 from buildsys.bench import evaluate_targets
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "build" / "user" / "bench" / "ms_bench"
 
 CASES = {"ingress_ipv4_hit", "ingress_ipv4_miss", "ingress_ipv6_hit", "egress_ipv4"}
-VARIANTS = ("core_per_frame", "core_batched", "baseline")
+VARIANTS = ("core_per_frame", "core_batched", "baseline", "floor")
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,13 @@ def test_every_case_at_every_size_in_both_orders(lines: list[dict[str, object]])
             figures = sorted(rounds[v])
             assert len(figures) == 3 and all(x > 0 for x in figures)
             assert r[f"{v}_ns"] == pytest.approx(figures[1], abs=0.01)  # the median
-        for mode, core in (("per_frame", "core_per_frame_ns"), ("batched", "core_batched_ns")):
-            ratio = r["baseline_ns"] / r[core]  # type: ignore[operator]
+        modes = (
+            ("per_frame", "core_per_frame_ns"),
+            ("batched", "core_batched_ns"),
+            ("ceiling", "floor_ns"),  # the most any classifier reading the frame could reach
+        )
+        for mode, divisor in modes:
+            ratio = r["baseline_ns"] / r[divisor]  # type: ignore[operator]
             assert r[f"ratio_{mode}"] == pytest.approx(ratio, rel=0.02, abs=0.01)
 
 
@@ -72,6 +78,55 @@ def test_bad_arguments_are_refused() -> None:
         assert proc.returncode == 2 and "usage" in proc.stderr
 
 
+def test_report_of_a_real_run_carries_floor_and_ceilings() -> None:
+    """A short run at a size with a goal, through the report `nox -s bench` writes."""
+    if not BENCH.is_file():
+        pytest.skip(f"the benchmark is not built ({BENCH})")
+    command = [str(BENCH), "--sizes", "65536", "--seconds", "0.04", "--rounds", "3"]
+    command += ["--only", "ingress_ipv4_hit"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    report = bench.make_report(command, output, None)
+    assert report["schema"] == 3 and len(report["machine"]["load_average"]) == 3
+    assert {(r["order"], r["tuples"]) for r in report["results"]} == {
+        ("ring", 65536),
+        ("random", 65536),
+    }
+    ceilings = {}
+    for r in report["results"]:
+        assert r["floor_ns"] > 0 and len(r["rounds_ns"]["floor"]) == 3
+        assert r["ratio_ceiling"] == pytest.approx(
+            r["baseline_ns"] / r["floor_ns"], rel=0.02, abs=0.01
+        )
+        ceilings[r["order"]] = r["ratio_ceiling"]
+    ratio_targets = [t for t in report["targets"] if "2015 design" in t["target"]]
+    assert len(ratio_targets) == 4  # two orders, two modes
+    for t in ratio_targets:
+        order = t["target"].split()[1]
+        assert t["ceiling"] == ceilings[order] and t["reachable"] == (t["ceiling"] >= 5.0)
+        line = bench.goal_line(t)
+        assert ("unreachable on this machine" in line) == (not t["met"] and not t["reachable"])
+    json.dumps(report)  # as written to --json
+
+
+def test_goal_lines_say_when_the_ceiling_is_below_the_goal() -> None:
+    def target(value: float, ceiling: float) -> dict[str, object]:
+        return {
+            "target": "t",
+            "value": value,
+            "met": value >= 100,
+            "ceiling": ceiling,
+            "reachable": ceiling >= 100,
+        }
+
+    assert bench.goal_line(target(120.0, 400.0)) == "goal t: 120.00 (met)"
+    assert bench.goal_line(target(30.0, 400.0)) == "goal t: 30.00 (NOT met; ceiling 400.0x)"
+    assert bench.goal_line(target(30.0, 56.04)) == (
+        "goal t: 30.00 (NOT met; unreachable on this machine: ceiling 56.0x)"
+    )
+    memory = {"target": "m", "value": 96.0, "met": False}
+    assert bench.goal_line(memory) == "goal m: 96.00 (NOT met)"
+
+
 def test_goals_are_evaluated_per_case_order_and_mode() -> None:
     def result(case: str, tuples: int, per_frame: float, batched: float) -> dict[str, object]:
         return {
@@ -80,6 +135,7 @@ def test_goals_are_evaluated_per_case_order_and_mode() -> None:
             "tuples": tuples,
             "ratio_per_frame": per_frame,
             "ratio_batched": batched,
+            "ratio_ceiling": 120.0,
         }
 
     results = [
@@ -93,7 +149,12 @@ def test_goals_are_evaluated_per_case_order_and_mode() -> None:
         {"family": 6, "tuples": 1000000, "core_bytes_per_tuple": 70.0},
         {"family": 4, "tuples": 1000, "core_bytes_per_tuple": 900.0},
     ]
-    met = {t["target"]: t["met"] for t in evaluate_targets(results, memory)}  # type: ignore[arg-type]
+    targets = evaluate_targets(results, memory)  # type: ignore[arg-type]
+    met = {t["target"]: t["met"] for t in targets}
+    reachable = {t["target"]: t.get("reachable") for t in targets}
+    assert reachable["ingress_ipv4_hit ring batched at 65536: >= 5x the 2015 design"] is True
+    assert reachable["egress_ipv4 ring batched at 1000000: >= 100x the 2015 design"] is True
+    assert reachable["IPv4 at 65536: <= 64 bytes per tuple"] is None  # no ceiling for memory
     assert met == {
         "ingress_ipv4_hit ring per_frame at 65536: >= 5x the 2015 design": False,
         "ingress_ipv4_hit ring batched at 65536: >= 5x the 2015 design": True,
