@@ -314,7 +314,8 @@ uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
 	return removed;
 }
 
-static void registration_of(const struct ms_entry *e, struct ms_registration *reg)
+static void registration_of(const struct ms_core *core, const struct ms_entry *e,
+			    struct ms_registration *reg)
 {
 	uint8_t family = ms_entry_family(e);
 	struct ms_key key;
@@ -326,8 +327,7 @@ static void registration_of(const struct ms_entry *e, struct ms_registration *re
 	reg->tuple.port = (uint16_t) e->meta;
 	ms_addr_from_key(reg->tuple.addr, &key, family);
 	reg->owner = e->owner;
-	reg->packets = MS_LOAD(&e->packets);
-	reg->bytes = MS_LOAD(&e->bytes);
+	ms_table_counters(core, e, &reg->packets, &reg->bytes);
 	reg->cookie = e->cookie;
 }
 
@@ -343,7 +343,7 @@ void ms_foreach(struct ms_core *core, int (*visit)(const struct ms_registration 
 		for (e = core->owner_head[owner]; e; e = e->owner_next) {
 			if (e->kind != MS_KIND_TUPLE)
 				continue;
-			registration_of(e, &reg);
+			registration_of(core, e, &reg);
 			if (visit(&reg, arg))
 				goto out;
 		}
@@ -363,7 +363,7 @@ enum ms_status ms_query(struct ms_core *core, const struct ms_tuple *tuple,
 	ms_os_lock(core->lock);
 	e = find_locked(core, &key);
 	if (e)
-		registration_of(e, out);
+		registration_of(core, e, out);
 	ms_os_unlock(core->lock);
 	return e ? MS_OK : MS_ERR_NOENT;
 }

@@ -17,6 +17,7 @@ static inline void flow_key(struct ms_key *key, const uint8_t *addr, uint8_t fam
 	key->w[2] = ms_key_meta(family, proto, port, MS_KIND_TUPLE);
 }
 
+/* For the slow paths, which hold the entry itself: straight into its counters. */
 static inline void count_hit(struct ms_entry *e, uint32_t len)
 {
 	/* Plain increments: per-tuple counters may lose updates when several
@@ -27,15 +28,15 @@ static inline void count_hit(struct ms_entry *e, uint32_t len)
 
 /*
  * Exact then wildcard; *wildcard says which matched, *owner whose it is (from
- * the bucket, without waiting for the entry), and the entry is one to count
- * the frame on.  hash is the exact key's.
+ * the bucket, without waiting for the entry), and the entry and *tally are
+ * what to count the frame on (ms_tally_hit).  hash is the exact key's.
  */
-static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core,
-							  const struct ms_table *t,
+static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core, struct ms_table *t,
 							  struct ms_key *key, uint64_t hash,
-							  bool *wildcard, uint16_t *owner)
+							  bool *wildcard, uint16_t *owner,
+							  uint32_t **tally)
 {
-	struct ms_entry *e = ms_table_find_owner(t, key, hash, owner);
+	struct ms_entry *e = ms_table_find_owner(t, key, hash, owner, tally);
 	uint8_t family = (uint8_t) (key->w[2] >> 24);
 
 	*wildcard = false;
@@ -45,11 +46,11 @@ static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core,
 	key->w[0] = 0;
 	key->w[1] = 0;
 	*wildcard = true;
-	return ms_table_find_owner(t, key, ms_hash(key, t->seed), owner);
+	return ms_table_find_owner(t, key, ms_hash(key, t->seed), owner, tally);
 }
 
 /* Exact then wildcard, as find_tuple_owner(), but the entry is the matched key's own. */
-static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const struct ms_table *t,
+static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, struct ms_table *t,
 						    struct ms_key *key, uint64_t hash,
 						    bool *wildcard)
 {
@@ -66,9 +67,8 @@ static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, const 
 	return ms_table_find(t, key, ms_hash(key, t->seed));
 }
 
-static struct ms_entry *find_flow(struct ms_core *core, const struct ms_table *t,
-				  const uint8_t *addr, uint8_t family, uint8_t proto, uint16_t port,
-				  bool *wildcard)
+static struct ms_entry *find_flow(struct ms_core *core, struct ms_table *t, const uint8_t *addr,
+				  uint8_t family, uint8_t proto, uint16_t port, bool *wildcard)
 {
 	struct ms_key key;
 
@@ -76,8 +76,7 @@ static struct ms_entry *find_flow(struct ms_core *core, const struct ms_table *t
 	return find_tuple(core, t, &key, ms_hash(&key, t->seed), wildcard);
 }
 
-static bool owner_claims(const struct ms_table *t, const uint8_t *addr, uint8_t family,
-			 uint16_t owner)
+static bool owner_claims(struct ms_table *t, const uint8_t *addr, uint8_t family, uint16_t owner)
 {
 	struct ms_key key;
 
@@ -97,22 +96,23 @@ static bool addr_is_zero(const uint8_t *addr, unsigned n)
 }
 
 /* Where a frame to this destination tuple goes; key and hash are the exact key's. */
-static MS_ALWAYS_INLINE struct ms_decision ingress_to(struct ms_core *core,
-						      const struct ms_table *t, struct ms_key *key,
-						      uint64_t hash, uint32_t len)
+static MS_ALWAYS_INLINE struct ms_decision ingress_to(struct ms_core *core, struct ms_table *t,
+						      struct ms_key *key, uint64_t hash,
+						      uint32_t len)
 {
 	bool wildcard;
 	uint16_t owner;
-	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &owner);
+	uint32_t *tally;
+	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &owner, &tally);
 
 	if (!e)
 		return decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0);
-	count_hit(e, len);
+	ms_tally_hit(tally, e, len);
 	return decision(MS_VERDICT_PORT, wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT,
 			owner);
 }
 
-static struct ms_decision ingress_ports(struct ms_core *core, const struct ms_table *t,
+static struct ms_decision ingress_ports(struct ms_core *core, struct ms_table *t,
 					const struct ms_pkt *pkt, uint32_t len, struct ms_key *key,
 					uint64_t hash)
 {
@@ -164,7 +164,7 @@ static MS_ALWAYS_INLINE bool fast_egress_key(struct ms_core *core, struct ms_key
 									       : &core->nic_ipv6);
 }
 
-static struct ms_decision ingress_other(struct ms_core *core, const struct ms_table *t,
+static struct ms_decision ingress_other(struct ms_core *core, struct ms_table *t,
 					const struct ms_pkt *pkt, uint32_t len)
 {
 	struct ms_decision d;
@@ -205,7 +205,7 @@ static struct ms_decision ingress_other(struct ms_core *core, const struct ms_ta
 	return d;
 }
 
-static struct ms_decision ingress_one(struct ms_core *core, const struct ms_table *t,
+static struct ms_decision ingress_one(struct ms_core *core, struct ms_table *t,
 				      const uint8_t *frame, uint32_t len)
 {
 	struct ms_pkt pkt;
@@ -223,14 +223,14 @@ static struct ms_decision ingress_one(struct ms_core *core, const struct ms_tabl
 static __attribute__((__noinline__, __cold__)) struct ms_decision
 ingress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 
 	return ms_count_decision(core, MS_DIR_INGRESS, ingress_one(core, t, frame, len));
 }
 
 struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
-	const struct ms_table *t;
+	struct ms_table *t;
 	struct ms_key key;
 
 	if (MS_UNLIKELY(!fast_key(&key, frame, len, false)))
@@ -267,8 +267,8 @@ static enum ms_reason nd_options(const uint8_t *opt, uint32_t len, uint64_t nic)
 	return MS_REASON_ND;
 }
 
-static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pkt *pkt,
-				    uint16_t owner, uint64_t nic)
+static struct ms_decision egress_nd(struct ms_table *t, const struct ms_pkt *pkt, uint16_t owner,
+				    uint64_t nic)
 {
 	const uint8_t *src = pkt->flow.saddr;
 	enum ms_reason reason;
@@ -299,7 +299,7 @@ static struct ms_decision egress_nd(const struct ms_table *t, const struct ms_pk
 	return decision(reason == MS_REASON_ND ? MS_VERDICT_NIC : MS_VERDICT_DROP, reason, 0);
 }
 
-static struct ms_decision egress_icmp_error(struct ms_core *core, const struct ms_table *t,
+static struct ms_decision egress_icmp_error(struct ms_core *core, struct ms_table *t,
 					    const struct ms_pkt *pkt, uint32_t len, uint16_t owner)
 {
 	unsigned n = pkt->flow.family == MS_FAMILY_INET ? 4 : 16;
@@ -320,24 +320,25 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, const struct m
 }
 
 /* Whether this owner may send from this source tuple; hash is the key's. */
-static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core,
-						       const struct ms_table *t, struct ms_key *key,
-						       uint64_t hash, uint32_t len, uint16_t owner)
+static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core, struct ms_table *t,
+						       struct ms_key *key, uint64_t hash,
+						       uint32_t len, uint16_t owner)
 {
 	bool wildcard;
 	uint16_t holder;
-	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &holder);
+	uint32_t *tally;
+	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &holder, &tally);
 
 	if (!e)
 		return decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
 	if (holder != owner)
 		return decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0);
-	count_hit(e, len);
+	ms_tally_hit(tally, e, len);
 	return decision(MS_VERDICT_NIC, wildcard ? MS_REASON_WILDCARD_HIT : MS_REASON_TUPLE_HIT, 0);
 }
 
-static struct ms_decision egress_one(struct ms_core *core, const struct ms_table *t,
-				     const uint8_t *frame, uint32_t len, uint16_t owner)
+static struct ms_decision egress_one(struct ms_core *core, struct ms_table *t, const uint8_t *frame,
+				     uint32_t len, uint16_t owner)
 {
 	uint64_t nic = MS_LOAD(&core->nic_mac);
 	struct ms_pkt pkt;
@@ -393,7 +394,7 @@ static struct ms_decision egress_one(struct ms_core *core, const struct ms_table
 static __attribute__((__noinline__, __cold__)) struct ms_decision
 egress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len, uint16_t src_owner)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 
 	return ms_count_decision(core, MS_DIR_EGRESS, egress_one(core, t, frame, len, src_owner));
 }
@@ -401,7 +402,7 @@ egress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len, uint16_t s
 struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_t len,
 			     uint16_t src_owner)
 {
-	const struct ms_table *t;
+	struct ms_table *t;
 	struct ms_key key;
 
 	if (MS_UNLIKELY(!fast_egress_key(core, &key, frame, len)))
@@ -413,11 +414,11 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 }
 
 /*
- * Batches: frame i is decided while frame i + MS_AHEAD has its entry
- * prefetched, frame i + 2 * MS_AHEAD its bucket, and frame i + 3 * MS_AHEAD
- * its header.  The cache misses of a few dozen frames overlap instead of
- * following one another.  Frames off the fast path are decided one by one,
- * in order, when their turn comes.
+ * Batches: frame i is decided while frame i + MS_AHEAD has its entry (IPv6)
+ * or its second bucket (no match in the first) prefetched, frame
+ * i + 2 * MS_AHEAD its bucket, and frame i + 3 * MS_AHEAD its header.  The cache misses of a few
+ * dozen frames overlap instead of following one another.  Frames off the fast path are decided one
+ * by one, in order, when their turn comes.
  */
 #define MS_AHEAD 8u
 #define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */
@@ -428,7 +429,7 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 					  const uint32_t *lens, uint32_t n, bool egress,
 					  uint16_t src_owner, struct ms_decision *out)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 	uint64_t hash[MS_RING], check[MS_RING]; /* check 0: not on the fast path */
 	struct ms_key key = { { 0, 0, 0 } };
 	uint32_t i, f, j;
@@ -493,7 +494,7 @@ void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const u
 
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
 {
-	const struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 	struct ms_entry *e;
 	bool wildcard;
 

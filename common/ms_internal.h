@@ -77,10 +77,12 @@ static inline bool ms_key_equal(const struct ms_key *a, const struct ms_key *b)
 }
 
 /*
- * One registration (or claim): 64 bytes.  Readers touch only the counters
- * (and, for IPv6, the key): the bucket slot already holds an IPv4 key and
- * the owner.  The writer-only fields share their bytes with the deferred-free
- * head, which is written only once the entry is unpublished and unlinked.
+ * One registration (or claim): 64 bytes.  The data path reads it only to
+ * confirm an IPv6 key (the bucket slot already holds an IPv4 key and the
+ * owner) and writes it only when a slot's tally fills up: packets and bytes
+ * here are what the slot's tally (struct ms_bucket) has not yet folded in.
+ * The writer-only fields share their bytes with the deferred-free head,
+ * which is written only once the entry is unpublished and unlinked.
  */
 struct ms_entry {
 	uint64_t addr[2]; /* the key's w[0] and w[1] */
@@ -115,7 +117,7 @@ static inline uint8_t ms_entry_family(const struct ms_entry *e)
 	return (uint8_t) (e->meta >> 24);
 }
 
-#define MS_BUCKET_SLOTS 4
+#define MS_BUCKET_SLOTS 3
 
 /*
  * A slot: a check word, enough to decide without the entry for IPv4 (see
@@ -126,9 +128,24 @@ struct ms_slot {
 	struct ms_entry *entry;
 };
 
-/* One cache line. */
+/*
+ * A slot's tally: the packets (top 10 bits) and bytes (low 22 bits) its
+ * tuple was hit with since they were last folded into the entry's 64-bit
+ * counters.  A hit adds to it in the bucket line it was decided from; the
+ * data path folds a tally that would overflow, and a writer folds a slot's
+ * tally when it moves the entry out of that slot.  A tuple's counters are
+ * its entry's plus its slot's tally.
+ */
+#define MS_TALLY_BYTE_BITS 22
+#define MS_TALLY_PACKET	   (1u << MS_TALLY_BYTE_BITS)
+#define MS_TALLY_BYTE_MASK (MS_TALLY_PACKET - 1u)
+#define MS_TALLY_FULL	   (~0u & ~MS_TALLY_BYTE_MASK) /* the packet field at its maximum */
+
+/* One cache line: three slots and their tallies. */
 struct ms_bucket {
 	struct ms_slot slot[MS_BUCKET_SLOTS];
+	uint32_t tally[MS_BUCKET_SLOTS];
+	uint32_t unused;
 } __attribute__((__aligned__(64)));
 
 struct ms_table {
@@ -327,6 +344,9 @@ void ms_table_free_now(struct ms_table *table);
 /* Writers: */
 enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *entry);
 void ms_table_remove(struct ms_core *core, struct ms_entry *entry);
+/* An entry's counters with its slot's tally added (under the core's lock). */
+void ms_table_counters(const struct ms_core *core, const struct ms_entry *entry, uint64_t *packets,
+		       uint64_t *bytes);
 
 /* Fragments (ms_frag.c). */
 void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct ms_pkt *pkt,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The tuple table: open addressing over one-cache-line buckets of four
+ * The tuple table: open addressing over one-cache-line buckets of three
  * slots, each key in one of two buckets (cuckoo hashing).  A lookup reads
- * at most two bucket lines, and for IPv4 decides from them alone (the check
- * word holds the whole key and the owner, ms_table_read.h).  A key's second
+ * at most two bucket lines, and for IPv4 decides and counts in them alone
+ * (the check word holds the whole key and the owner, ms_table_read.h, and
+ * each slot has a tally of its hits next to it).  A key's second
  * bucket derives from its first and its check word, so making room reads
  * bucket lines only.  Readers take
  * no lock; writers are serialised by the core's lock and
@@ -14,7 +15,11 @@
  *     moves counter and only then clearing the old place, so that a reader
  *     that missed during a move sees the counter change and looks again;
  *   - grow by building a new bucket array (with its own seed), publishing
- *     it, and freeing the old one after a grace period.
+ *     it, and freeing the old one after a grace period;
+ *   - start a slot's tally at 0 when they fill it, and fold it into the
+ *     entry when they move the entry away (or publish a new array), after
+ *     the old place stops being found: only hits that raced with the move
+ *     are lost, as concurrent hits on one tuple may be.
  * Slots count tuples and claims alike: a table fuller than 90% grows, and
  * an insertion only fails when memory does.
  */
@@ -60,6 +65,24 @@ static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, u
 	return hash;
 }
 
+/* A tally into the entry's counters (writers, or a reader whose tally is full). */
+static void tally_fold(uint32_t tally, struct ms_entry *e)
+{
+	MS_STORE(&e->packets, MS_LOAD(&e->packets) + (tally >> MS_TALLY_BYTE_BITS));
+	MS_STORE(&e->bytes, MS_LOAD(&e->bytes) + (tally & MS_TALLY_BYTE_MASK));
+}
+
+__attribute__((__noinline__, __cold__)) void ms_tally_fold(uint32_t *tally, struct ms_entry *e,
+							   uint32_t len)
+{
+	uint32_t t = MS_LOAD(tally);
+
+	MS_STORE(tally, 0u);
+	tally_fold(t, e);
+	MS_STORE(&e->packets, MS_LOAD(&e->packets) + 1);
+	MS_STORE(&e->bytes, MS_LOAD(&e->bytes) + len);
+}
+
 static int free_slot(const struct ms_bucket *b)
 {
 	int i;
@@ -70,10 +93,11 @@ static int free_slot(const struct ms_bucket *b)
 	return -1;
 }
 
-static void slot_fill(struct ms_slot *s, struct ms_entry *e, uint64_t check)
+static void slot_fill(struct ms_bucket *b, int i, struct ms_entry *e, uint64_t check)
 {
-	MS_STORE(&s->entry, e);
-	MS_STORE_RELEASE(&s->check, check);
+	MS_STORE(&b->tally[i], 0u);
+	MS_STORE(&b->slot[i].entry, e);
+	MS_STORE_RELEASE(&b->slot[i].check, check);
 }
 
 static bool on_path(const struct ms_search_node *q, unsigned node, uint32_t bucket)
@@ -123,22 +147,26 @@ static int search_room(struct ms_core *core, const struct ms_table *t, uint32_t 
  * slot it frees in a root bucket.  Each move is visible at its new place
  * before it leaves the old one, and bumps moves in between.
  */
-static struct ms_slot *move_along(struct ms_core *core, struct ms_table *t, unsigned node)
+static int move_along(struct ms_core *core, struct ms_table *t, unsigned *node_io)
 {
 	const struct ms_search_node *q = core->search;
+	unsigned node = *node_io;
 	int free = free_slot(&t->bucket[q[node].bucket]);
 
 	while (q[node].parent != MS_SEARCH_ROOT) {
-		struct ms_slot *to = &t->bucket[q[node].bucket].slot[free];
-		struct ms_slot *from = &t->bucket[q[q[node].parent].bucket].slot[q[node].slot];
+		struct ms_bucket *from = &t->bucket[q[q[node].parent].bucket];
+		int i = q[node].slot;
+		struct ms_entry *e = from->slot[i].entry;
 
-		slot_fill(to, from->entry, from->check);
+		slot_fill(&t->bucket[q[node].bucket], free, e, from->slot[i].check);
 		MS_STORE_RELEASE(&t->moves, t->moves + 1);
-		MS_STORE_RELEASE(&from->check, 0);
-		free = q[node].slot;
+		MS_STORE_RELEASE(&from->slot[i].check, 0);
+		tally_fold(MS_LOAD(&from->tally[i]), e);
+		free = i;
 		node = q[node].parent;
 	}
-	return &t->bucket[q[node].bucket].slot[free];
+	*node_io = node;
+	return free;
 }
 
 /* Places an entry, in its first bucket when there is room; false when no room is found. */
@@ -146,18 +174,22 @@ static bool table_place(struct ms_core *core, struct ms_table *t, struct ms_entr
 {
 	uint64_t check, hash = entry_hash(t, e, &check);
 	uint32_t b1 = ms_first_bucket(t, hash), b2 = ms_other_bucket(t, b1, check);
-	struct ms_slot *s;
+	struct ms_bucket *b;
 	int i, node;
 
-	if ((i = free_slot(&t->bucket[b1])) >= 0)
-		s = &t->bucket[b1].slot[i];
-	else if ((i = free_slot(&t->bucket[b2])) >= 0)
-		s = &t->bucket[b2].slot[i];
-	else if ((node = search_room(core, t, b1, b2)) >= 0)
-		s = move_along(core, t, (unsigned) node);
-	else
+	if ((i = free_slot(&t->bucket[b1])) >= 0) {
+		b = &t->bucket[b1];
+	} else if ((i = free_slot(&t->bucket[b2])) >= 0) {
+		b = &t->bucket[b2];
+	} else if ((node = search_room(core, t, b1, b2)) >= 0) {
+		unsigned root = (unsigned) node;
+
+		i = move_along(core, t, &root);
+		b = &t->bucket[core->search[root].bucket];
+	} else {
 		return false;
-	slot_fill(s, e, check);
+	}
+	slot_fill(b, i, e, check);
 	t->used++;
 	return true;
 }
@@ -186,10 +218,16 @@ static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 			return MS_ERR_NOMEM;
 		buckets *= 2; /* no room even with a fresh seed: the table was too small */
 	}
-	/* Readers that already hold the old array keep it until a grace period. */
+	/* Readers that already hold the old array keep it until a grace period;
+	 * what they counted there until now goes to the entries. */
 	core->bytes += t->bytes;
 	core->bytes -= old->bytes;
 	MS_STORE_RELEASE(&core->table, t);
+	for (i = 0; i <= old->mask; i++)
+		for (s = 0; s < MS_BUCKET_SLOTS; s++)
+			if (old->bucket[i].slot[s].check)
+				tally_fold(MS_LOAD(&old->bucket[i].tally[s]),
+					   old->bucket[i].slot[s].entry);
 	ms_os_defer_free(&old->deferred, table_free_deferred);
 	return MS_OK;
 }
@@ -217,22 +255,44 @@ enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *e)
 	return table_place(core, core->table, e) ? MS_OK : MS_ERR_NOMEM;
 }
 
-void ms_table_remove(struct ms_core *core, struct ms_entry *e)
+/* The bucket and slot that hold an entry, or NULL. */
+static struct ms_bucket *entry_slot(struct ms_table *t, const struct ms_entry *e, unsigned *slot)
 {
-	struct ms_table *t = core->table;
 	uint64_t check, hash = entry_hash(t, e, &check);
 	uint32_t b1 = ms_first_bucket(t, hash);
 	struct ms_bucket *b[2] = { &t->bucket[b1], &t->bucket[ms_other_bucket(t, b1, check)] };
 	unsigned i, s;
 
-	/* The entry pointer stays: a reader that matched the old check word may still load it. */
 	for (i = 0; i < 2; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
 			if (b[i]->slot[s].check && b[i]->slot[s].entry == e) {
-				MS_STORE_RELEASE(&b[i]->slot[s].check, 0);
-				t->used--;
-				return;
+				*slot = s;
+				return b[i];
 			}
+	return (struct ms_bucket *) 0;
+}
+
+void ms_table_remove(struct ms_core *core, struct ms_entry *e)
+{
+	unsigned s;
+	struct ms_bucket *b = entry_slot(core->table, e, &s);
+
+	/* The entry pointer stays: a reader that matched the old check word may still load it. */
+	if (b) {
+		MS_STORE_RELEASE(&b->slot[s].check, 0);
+		core->table->used--;
+	}
+}
+
+void ms_table_counters(const struct ms_core *core, const struct ms_entry *e, uint64_t *packets,
+		       uint64_t *bytes)
+{
+	unsigned s;
+	struct ms_bucket *b = entry_slot(core->table, e, &s);
+	uint32_t tally = b ? MS_LOAD(&b->tally[s]) : 0u;
+
+	*packets = MS_LOAD(&e->packets) + (tally >> MS_TALLY_BYTE_BITS);
+	*bytes = MS_LOAD(&e->bytes) + (tally & MS_TALLY_BYTE_MASK);
 }
 
 /* The initial table for a new core. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The read side of the tuple table, inline because it is the per-frame
- * cost: a hash, one bucket line (two at most), and for IPv6 one entry.
+ * cost: a hash, one bucket line (two at most), and for IPv6 one entry.  A
+ * hit is counted in the tally next to its slot, in the same line.
  *
  * A slot's check word answers most lookups from the bucket line alone:
  *   bits  0..51  an IPv4 key itself (address, port, a 3-bit protocol class,
@@ -95,18 +96,18 @@ static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_ke
 
 /*
  * Whether a slot of the bucket matches the key; *found is the check word
- * that matched and *entry the slot's entry.  A slot may change under a
+ * that matched, *entry the slot's entry and *tally its tally.  A slot may change under a
  * reader: writers fill entry before check (release) and empty a slot by
  * clearing check alone, so an entry loaded after a matching check is valid
  * memory until the read-side section ends, but may already be another key's
  * (the slot emptied and filled again in between).  With `confirm`, every
  * match is checked against the entry's key; without it an IPv4 match is
- * believed from the check word alone: its owner is right, and the entry is
- * only good for counting.
+ * believed from the check word alone: its owner is right, and the entry and
+ * tally are only good for counting.
  */
-static MS_ALWAYS_INLINE bool ms_bucket_match(const struct ms_bucket *b, const struct ms_key *key,
+static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct ms_key *key,
 					     uint64_t check, bool confirm, uint64_t *found,
-					     struct ms_entry **entry)
+					     struct ms_entry **entry, uint32_t **tally)
 {
 	unsigned i;
 
@@ -120,6 +121,7 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(const struct ms_bucket *b, const st
 		if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
 			*found = c;
 			*entry = e;
+			*tally = &b->tally[i];
 			return true;
 		}
 	}
@@ -127,9 +129,10 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(const struct ms_bucket *b, const st
 }
 
 /*
- * Once the first bucket is near: the entry of the slot whose check word is
- * `check`, for its counters (and for IPv6, its key); when no slot has it,
- * the key's second bucket, where a displaced key or a miss leads next.
+ * Once the first bucket is near: when a slot there has the check word
+ * `check`, an IPv4 key is decided and counted in that line, and an IPv6
+ * key needs the slot's entry (its key); when no slot has it, the key's
+ * second bucket, where a displaced key or a miss leads next.
  */
 static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash,
 					   uint64_t check)
@@ -140,7 +143,8 @@ static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_
 
 	for (i = 0; i < MS_BUCKET_SLOTS; i++)
 		if (((MS_LOAD(&b->slot[i].check) ^ check) & MS_CHECK_KEY_MASK) == 0) {
-			__builtin_prefetch(MS_LOAD(&b->slot[i].entry), 1);
+			if (!(check & MS_CHECK_EXACT))
+				MS_PREFETCH(MS_LOAD(&b->slot[i].entry));
 			return;
 		}
 	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
@@ -152,9 +156,10 @@ static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_
  * old place.  A confirmed match that turns out to be another key's is a
  * miss of the same kind: the key left that slot by a move.
  */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(const struct ms_table *t,
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
 							 const struct ms_key *key, uint64_t hash,
-							 bool confirm, uint16_t *owner)
+							 bool confirm, uint16_t *owner,
+							 uint32_t **tally)
 {
 	uint64_t check = ms_check_of(key, hash), found = 0;
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
@@ -162,9 +167,10 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(const struct ms_table *
 	struct ms_entry *e = (struct ms_entry *) 0;
 
 	for (;;) {
-		if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, &found, &e) ||
+		if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, &found, &e,
+					      tally) ||
 			      ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key,
-					      check, confirm, &found, &e))) {
+					      check, confirm, &found, &e, tally))) {
 			*owner = (uint16_t) (found >> MS_CHECK_OWNER_BIT);
 			return e;
 		}
@@ -177,22 +183,43 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(const struct ms_table *
 
 /*
  * The data path's lookup: the owner of the key, decided from the bucket
- * line for IPv4, and an entry to count the frame on (NULL: no match).
+ * line for IPv4, and an entry and tally to count the frame on (NULL: no
+ * match).
  */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(const struct ms_table *t,
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(struct ms_table *t,
 							     const struct ms_key *key,
-							     uint64_t hash, uint16_t *owner)
+							     uint64_t hash, uint16_t *owner,
+							     uint32_t **tally)
 {
-	return ms_table_lookup(t, key, hash, false, owner);
+	return ms_table_lookup(t, key, hash, false, owner, tally);
 }
 
 /* The key's own entry, or NULL. */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(const struct ms_table *t,
-						       const struct ms_key *key, uint64_t hash)
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const struct ms_key *key,
+						       uint64_t hash)
 {
+	uint32_t *tally;
 	uint16_t owner;
 
-	return ms_table_lookup(t, key, hash, true, &owner);
+	return ms_table_lookup(t, key, hash, true, &owner, &tally);
+}
+
+/*
+ * Counts a hit in the slot's tally, in the bucket line the lookup already
+ * holds.  Plain stores, as the entry's counters: a hit may be lost when
+ * several CPUs hit one tuple at once.  A tally that would overflow goes to
+ * the entry with this hit (one entry write per thousand hits at most).
+ */
+void ms_tally_fold(uint32_t *tally, struct ms_entry *e, uint32_t len);
+
+static MS_ALWAYS_INLINE void ms_tally_hit(uint32_t *tally, struct ms_entry *e, uint32_t len)
+{
+	uint32_t t = MS_LOAD(tally);
+
+	if (MS_LIKELY(t < MS_TALLY_FULL && len <= MS_TALLY_BYTE_MASK - (t & MS_TALLY_BYTE_MASK)))
+		MS_STORE(tally, t + MS_TALLY_PACKET + len);
+	else
+		ms_tally_fold(tally, e, len);
 }
 
 #endif /* MULTISTACK_MS_TABLE_READ_H */
