@@ -105,6 +105,14 @@ def build_linux(session: nox.Session) -> None:
     linux.run(session, session.posargs)
 
 
+@session(name="vm-down", default=False)
+def vm_down(session: nox.Session) -> None:
+    """Destroy a build VM, and stop libvirt daemons a VM build started: `-- NAME`."""
+    from buildsys import vm
+
+    vm.run_down(session.posargs)
+
+
 @session(name="kernel-matrix", default=False)
 def kernel_matrix(session: nox.Session) -> None:
     """Build for every Debian kernel line: `-- [--guests] [--netmap NSRC:NBUILD] [--json PATH]`."""

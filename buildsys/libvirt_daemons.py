@@ -3,11 +3,13 @@
 Debian's libvirt-daemon-system starts libvirtd and virtlogd through systemd. Containers and CI
 machines often run without systemd: then the daemons are started here by hand, each as its own
 background daemon, and stop() ends exactly the ones started here (and the networks they brought
-up, whose dnsmasq would otherwise outlive them).
+up, whose dnsmasq would otherwise outlive them). A VM build leaves them running for the next
+build, so they are recorded, and `nox -s vm-down` (stop_recorded) ends them from a later process.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -20,6 +22,9 @@ from buildsys.errors import BuildError
 URI = "qemu:///system"
 # Where each daemon, started as root with -d, writes its pid.
 PIDFILES = {"virtlogd": Path("/run/virtlogd.pid"), "libvirtd": Path("/run/libvirtd.pid")}
+# The daemons ensure() started by hand (name -> pid), for a later `nox -s vm-down`. In /run: it
+# means nothing after a reboot, and only root starts the daemons here.
+STARTED_RECORD = Path("/run/multistack-libvirt-started.json")
 
 
 def reachable() -> bool:
@@ -84,6 +89,8 @@ def ensure() -> Daemons:
             assert pid is not None
             started[name] = pid
     _wait("libvirtd did not answer", reachable)
+    if started:
+        STARTED_RECORD.write_text(json.dumps(started), encoding="utf-8")
     names = " and ".join(f"{n} (pid {p})" for n, p in started.items())
     return Daemons(f"libvirt: no systemd here, so started {names} by hand", started)
 
@@ -107,6 +114,38 @@ def stop(daemons: Daemons) -> None:
         except ProcessLookupError:
             continue
         _wait(f"{name} (pid {pid}) did not stop", lambda p=pid: not _alive(p))
+    if daemons.started and recorded().started == {}:
+        STARTED_RECORD.unlink(missing_ok=True)
+
+
+def recorded() -> Daemons:
+    """The daemons ensure() recorded as started by hand that still run as themselves (a pid
+    reused by another program is not one of them)."""
+    try:
+        started = json.loads(STARTED_RECORD.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Daemons("libvirt: no daemon was started by hand")
+    alive = {
+        name: pid
+        for name, pid in started.items()
+        if name in PIDFILES and isinstance(pid, int) and _command_name(pid) == name
+    }
+    return Daemons("libvirt: daemons started by hand for a VM build", alive)
+
+
+def stop_recorded() -> list[str]:
+    """Stop the daemons recorded by ensure() in some earlier process; what was stopped."""
+    daemons = recorded()
+    stop(daemons)
+    STARTED_RECORD.unlink(missing_ok=True)
+    return [f"{name} (pid {pid})" for name, pid in daemons.started.items()]
+
+
+def _command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def _alive(pid: int) -> bool:

@@ -440,7 +440,45 @@ def build_in_vm(
                 f"{module} came back built for {built_for}, not for the VM's kernel {running}"
             )
         print(f"vm: {module}: vermagic {built_for}, the kernel the {vm.name} VM runs", flush=True)
+    print(stays_up_message(vm), flush=True)
     return module
+
+
+def stays_up_message(vm: Machine) -> str:
+    """What the user is told after a build: the VM is kept, and how to end it."""
+    from buildsys import libvirt_daemons
+
+    daemons = libvirt_daemons.recorded().started
+    also = " and stops the libvirt daemons started for it" if daemons else ""
+    return (
+        f"vm: the {vm.name} VM stays up, so the next build skips its boot; "
+        f"`nox -s vm-down -- {vm.name}` destroys it{also}"
+    )
+
+
+def take_down(vm: Machine, environ: Mapping[str, str] = os.environ) -> None:
+    """`nox -s vm-down -- NAME`: destroy the VM, then stop the libvirt daemons that a VM build
+    started by hand (none where systemd or the user runs them: those are left alone)."""
+    from buildsys import libvirt_daemons
+
+    require_vagrant()
+    env = dict(environ)
+    # The Vagrantfile needs a box name to load at all, even to destroy.
+    env.setdefault("MS_VAGRANT_BOX", vm.local_box or next(iter(vm.boxes.values()), ""))
+    commands.run(["vagrant", "destroy", "--force"], cwd=vm.root, env=env)
+    print(f"vm: {vm.name} destroyed", flush=True)
+    stopped = libvirt_daemons.stop_recorded()
+    if stopped:
+        print(f"vm: stopped {' and '.join(stopped)}, started for VM builds", flush=True)
+
+
+def run_down(posargs: Sequence[str]) -> None:
+    """The vm-down session: `-- NAME` (a machine of vagrant/machines.json)."""
+    machines = load_machines()
+    if len(posargs) != 1 or posargs[0] not in machines:
+        raise BuildError(f"vm-down needs one VM name: {', '.join(sorted(machines))}")
+    chosen = machines[posargs[0]]
+    take_down(chosen)
 
 
 def build_freebsd_in_vm(args: Sequence[str], out: Path | None = None) -> Path:

@@ -4,6 +4,7 @@ install. No VM is started here."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from buildsys import vagrant_box, vm
+from buildsys import libvirt_daemons, vagrant_box, vm
 from buildsys.errors import BuildError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -264,3 +265,29 @@ def test_build_linux_session_in_a_vm_needs_no_host_headers(monkeypatch: pytest.M
     assert session.logged == ["built /out/linux/7.0/multistack.ko in VM debian12"]
     with pytest.raises(BuildError, match="--vm needs a VM name"):
         linux.run(session, ["--vm"])  # type: ignore[arg-type]
+
+
+def test_recorded_daemons_are_only_the_live_ones_still_running_as_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`nox -s vm-down` stops what a build started; a pid since reused by another program, or
+    gone, is never signalled."""
+    record = tmp_path / "started.json"
+    monkeypatch.setattr(libvirt_daemons, "STARTED_RECORD", record)
+    assert libvirt_daemons.recorded().started == {}
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        # This test's own pid under libvirtd's name: reused; the sleeper as virtlogd: reused too.
+        record.write_text(json.dumps({"libvirtd": os.getpid(), "virtlogd": sleeper.pid}))
+        assert libvirt_daemons.recorded().started == {}
+        assert libvirt_daemons.stop_recorded() == []
+        assert sleeper.poll() is None, "a process that is not the daemon was signalled"
+        assert not record.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_vm_down_names_the_machines_it_knows() -> None:
+    with pytest.raises(BuildError, match="vm-down needs one VM name: debian12, freebsd14"):
+        vm.run_down(["nosuchvm"])

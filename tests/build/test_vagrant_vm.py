@@ -99,10 +99,14 @@ def debian_vm(
         env = dict(
             os.environ, MS_VAGRANT_BOX=DEBIAN.local_box or "", VAGRANT_DEFAULT_PROVIDER="libvirt"
         )
-        subprocess.run(["vagrant", "destroy", "--force"], cwd=DEBIAN.root, env=env, check=False)
-        timings.steps["destroy"] = time.monotonic() - step
-        left = _domains()
-        libvirt_daemons.stop(daemons)
+        try:
+            # What a user runs after a VM build: destroys the VM, stops the daemons started here.
+            vm.take_down(DEBIAN, env)
+        finally:
+            timings.steps["destroy"] = time.monotonic() - step
+            left = _domains()
+            still_running = libvirt_daemons.recorded().started
+            libvirt_daemons.stop(daemons)  # whatever take_down did not get to
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -114,6 +118,7 @@ def debian_vm(
         with capture.global_and_fixture_disabled():
             print("\n" + timings.report(), flush=True)
         assert not left, f"libvirt domains left behind: {sorted(left)}"
+        assert still_running == {}, f"vm-down left daemons it started: {still_running}"
 
 
 def test_local_box_is_registered_once(debian_vm: Timings) -> None:
@@ -142,6 +147,7 @@ def test_module_built_in_vm_carries_the_vms_kernel(
     running = handle.ssh(command="uname -r").strip()
     assert vm.vermagic_release(module) == running
     assert f"vermagic {running}, the kernel the debian12 VM runs" in said
+    assert "`nox -s vm-down -- debian12` destroys it" in said
 
 
 def test_module_loads_in_the_vm(debian_vm: Timings) -> None:
