@@ -434,7 +434,7 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 	struct ms_key key = { { 0, 0, 0 } };
 	uint32_t i, f, j;
 
-	if (t->mask < MS_PIPELINE_MIN_BUCKETS) {
+	if (t->buckets < MS_PIPELINE_MIN_BUCKETS) {
 		for (i = 0; i < n; i++)
 			out[i] = egress ? ms_egress(core, frames[i], lens[i], src_owner)
 					: ms_ingress(core, frames[i], lens[i]);

@@ -149,8 +149,8 @@ struct ms_bucket {
 } __attribute__((__aligned__(64)));
 
 struct ms_table {
-	uint32_t mask;	/* buckets - 1, a power of two minus one */
-	uint32_t moves; /* bumped in the middle of every move between buckets (readers retry) */
+	uint32_t buckets; /* any number from MS_TABLE_MIN_BUCKETS up: see ms_first_bucket() */
+	uint32_t moves;	  /* bumped in the middle of every move between buckets (readers retry) */
 	uint64_t seed;
 	size_t bytes;
 	uint32_t used; /* occupied slots, tuples and claims alike (writers only) */

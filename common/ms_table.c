@@ -14,8 +14,9 @@
  *     breadth first, each move publishing the new place, bumping the table's
  *     moves counter and only then clearing the old place, so that a reader
  *     that missed during a move sees the counter change and looks again;
- *   - grow by building a new bucket array (with its own seed), publishing
- *     it, and freeing the old one after a grace period;
+ *   - grow by building a new bucket array a quarter larger (any bucket count
+ *     works, ms_first_bucket()) with its own seed, publishing it, and
+ *     freeing the old one after a grace period;
  *   - start a slot's tally at 0 when they fill it, and fold it into the
  *     entry when they move the entry away (or publish a new array), after
  *     the old place stops being found: only hits that raced with the move
@@ -29,7 +30,9 @@
 #define MS_TABLE_MIN_BUCKETS 16u
 #define MS_TABLE_MAX_BUCKETS (1u << 25) /* 2 GiB of buckets */
 #define MS_TABLE_LOAD_PCT    90u
-#define MS_SEARCH_ROOT	     0xffffu
+/* A growth adds this much (in percent): from 90% full to 72% full. */
+#define MS_TABLE_GROWTH_PCT 25u
+#define MS_SEARCH_ROOT	    0xffffu
 
 struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed)
 {
@@ -38,7 +41,7 @@ struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed)
 
 	if (!t)
 		return t;
-	t->mask = buckets - 1;
+	t->buckets = buckets;
 	t->seed = seed;
 	t->bytes = bytes;
 	return t;
@@ -194,6 +197,14 @@ static bool table_place(struct ms_core *core, struct ms_table *t, struct ms_entr
 	return true;
 }
 
+/* The bucket count after a growth from `buckets`. */
+static uint32_t grown(uint32_t buckets)
+{
+	uint64_t n = (uint64_t) buckets * (100 + MS_TABLE_GROWTH_PCT) / 100 + 1;
+
+	return n < MS_TABLE_MAX_BUCKETS ? (uint32_t) n : MS_TABLE_MAX_BUCKETS;
+}
+
 /* Rebuilds the table with at least `buckets` buckets and a new seed, and publishes it. */
 static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 {
@@ -207,7 +218,7 @@ static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 		t = ms_table_alloc(buckets, ms_os_random_u64());
 		if (!t)
 			return MS_ERR_NOMEM;
-		for (i = 0; ok && i <= old->mask; i++)
+		for (i = 0; ok && i < old->buckets; i++)
 			for (s = 0; ok && s < MS_BUCKET_SLOTS; s++)
 				if (old->bucket[i].slot[s].check)
 					ok = table_place(core, t, old->bucket[i].slot[s].entry);
@@ -216,14 +227,14 @@ static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 		ms_table_free_now(t);
 		if (buckets >= MS_TABLE_MAX_BUCKETS)
 			return MS_ERR_NOMEM;
-		buckets *= 2; /* no room even with a fresh seed: the table was too small */
+		buckets = grown(buckets); /* no room even with a fresh seed: too small */
 	}
 	/* Readers that already hold the old array keep it until a grace period;
 	 * what they counted there until now goes to the entries. */
 	core->bytes += t->bytes;
 	core->bytes -= old->bytes;
 	MS_STORE_RELEASE(&core->table, t);
-	for (i = 0; i <= old->mask; i++)
+	for (i = 0; i < old->buckets; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
 			if (old->bucket[i].slot[s].check)
 				tally_fold(MS_LOAD(&old->bucket[i].tally[s]),
@@ -235,21 +246,19 @@ static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *e)
 {
 	struct ms_table *t = core->table;
-	uint64_t buckets = (uint64_t) t->mask + 1;
+	uint64_t buckets = t->buckets;
 	enum ms_status st;
 
 	if (((uint64_t) t->used + 1) * 100 > buckets * MS_BUCKET_SLOTS * MS_TABLE_LOAD_PCT &&
 	    buckets < MS_TABLE_MAX_BUCKETS) {
-		st = table_rebuild(core, (uint32_t) buckets * 2);
+		st = table_rebuild(core, grown(t->buckets));
 		if (st != MS_OK)
 			return st;
 	}
 	if (table_place(core, core->table, e))
 		return MS_OK;
 	/* Rare: no chain of moves found.  A new seed, and more room if there is any. */
-	buckets = (uint64_t) core->table->mask + 1;
-	st = table_rebuild(core,
-			   (uint32_t) (buckets < MS_TABLE_MAX_BUCKETS ? buckets * 2 : buckets));
+	st = table_rebuild(core, grown(core->table->buckets));
 	if (st != MS_OK)
 		return st;
 	return table_place(core, core->table, e) ? MS_OK : MS_ERR_NOMEM;

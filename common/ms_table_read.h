@@ -66,21 +66,34 @@ static MS_ALWAYS_INLINE uint64_t ms_check_of(const struct ms_key *key, uint64_t 
 	return (hash >> 12 & (MS_CHECK_EXACT - 1)) | MS_CHECK_USED;
 }
 
+/*
+ * A 32-bit value onto [0, buckets) by multiplying and keeping the high half:
+ * no division, and the bucket count need not be a power of two, so a table
+ * grows by a quarter at a time instead of doubling (and halving its load).
+ */
+static inline uint32_t ms_bucket_of(const struct ms_table *t, uint32_t x)
+{
+	return (uint32_t) (((uint64_t) x * t->buckets) >> 32);
+}
+
 static inline uint32_t ms_first_bucket(const struct ms_table *t, uint64_t hash)
 {
-	return (uint32_t) hash & t->mask;
+	return ms_bucket_of(t, (uint32_t) hash);
 }
 
 /*
- * The other bucket of a key is its bucket XOR a mix of its check word: a
- * writer finds it from the slot alone, never reading the entry.  The mix is
- * odd, so it is never the same bucket.
+ * The other bucket of a key is a mix of its check word, m, minus its bucket
+ * (modulo the bucket count): from either bucket the other is m minus it, so
+ * a writer finds it from the slot alone, never reading the entry.  For the
+ * rare key whose two buckets coincide (twice its bucket is m) that one
+ * bucket is all it has.
  */
 static inline uint32_t ms_other_bucket(const struct ms_table *t, uint32_t bucket, uint64_t check)
 {
 	uint64_t x = ((check & MS_CHECK_KEY_MASK) ^ t->seed) * 0x9e3779b97f4a7c15ull;
+	uint32_t m = ms_bucket_of(t, (uint32_t) (x >> 32));
 
-	return bucket ^ (((uint32_t) (x >> 32) | 1u) & t->mask);
+	return m >= bucket ? m - bucket : m + (t->buckets - bucket);
 }
 
 static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash)

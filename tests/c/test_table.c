@@ -111,7 +111,7 @@ static void test_unbind_owner(void)
 	ms_user_quiesce();
 }
 
-/* A million entries: all found, memory per entry bounded, then all removed. */
+/* A million entries: all found, memory per entry as designed, then all removed. */
 static void test_million(void)
 {
 	struct ms_core *core;
@@ -130,7 +130,9 @@ static void test_million(void)
 		}
 	}
 	CHECK_EQ(ms_count(core), n);
-	CHECK((ms_memory_bytes(core) - before) / n < 200);
+	/* A 64-byte entry each, and buckets of three 16-byte slots (64 bytes a line)
+	 * never less than 72% full: the table grows by a quarter at 90%. */
+	CHECK((ms_memory_bytes(core) - before) / n < 64 + 64 / (3 * 0.72) + 1);
 	for (i = 0; i < n; i += 7) {
 		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
 
