@@ -422,8 +422,6 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
  */
 #define MS_AHEAD 8u
 #define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */
-/* Below this many buckets (256 KiB) the table stays in cache and prefetching only costs. */
-#define MS_PIPELINE_MIN_BUCKETS 4096u
 
 static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *const *frames,
 					  const uint32_t *lens, uint32_t n, bool egress,
@@ -434,7 +432,7 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 	struct ms_key key = { { 0, 0, 0 } };
 	uint32_t i, f, j;
 
-	if (t->buckets < MS_PIPELINE_MIN_BUCKETS) {
+	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
 		for (i = 0; i < n; i++)
 			out[i] = egress ? ms_egress(core, frames[i], lens[i], src_owner)
 					: ms_ingress(core, frames[i], lens[i]);

@@ -96,6 +96,9 @@ static inline uint32_t ms_other_bucket(const struct ms_table *t, uint32_t bucket
 	return m >= bucket ? m - bucket : m + (t->buckets - bucket);
 }
 
+/* Below this many buckets (256 KiB) the table stays in cache and prefetching only costs. */
+#define MS_TABLE_LARGE_BUCKETS 4096u
+
 static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash)
 {
 	MS_PREFETCH(&table->bucket[ms_first_bucket(table, hash)]);
@@ -108,35 +111,68 @@ static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_ke
 }
 
 /*
- * Whether a slot of the bucket matches the key; *found is the check word
- * that matched, *entry the slot's entry and *tally its tally.  A slot may change under a
- * reader: writers fill entry before check (release) and empty a slot by
- * clearing check alone, so an entry loaded after a matching check is valid
- * memory until the read-side section ends, but may already be another key's
- * (the slot emptied and filled again in between).  With `confirm`, every
- * match is checked against the entry's key; without it an IPv4 match is
- * believed from the check word alone: its owner is right, and the entry and
- * tally are only good for counting.
+ * Whether a slot of the bucket matches the key; *owner is the owner in the
+ * check word that matched, *entry the slot's entry and *tally its tally.  A
+ * slot may change under a reader: writers fill entry before check (release)
+ * and empty a slot by clearing check alone, so an entry loaded after a matching
+ * check is valid memory until the read-side section ends, but may already be
+ * another key's (the slot emptied and filled again in between).  With
+ * `confirm`, every match is checked against the entry's key; without it an
+ * IPv4 match is believed from the check word alone: its owner is right, and
+ * the entry and tally are only good for counting.
+ *
+ * With `branchless`, the slots are compared into a bit mask and the first
+ * match taken from it, without a branch per slot: in a table larger than
+ * the cache, which slot holds a key is random, and a mispredicted branch
+ * would throw away the work the processor started meanwhile on the next
+ * frames (their cache misses).  A small table is faster with the branches.
  */
 static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct ms_key *key,
-					     uint64_t check, bool confirm, uint64_t *found,
-					     struct ms_entry **entry, uint32_t **tally)
+					     uint64_t check, bool confirm, bool branchless,
+					     uint16_t *owner, struct ms_entry **entry,
+					     uint32_t **tally)
 {
-	unsigned i;
+	uint64_t first = 0;
+	unsigned i, matches = 0;
 
+	if (!branchless) {
+		for (i = 0; i < MS_BUCKET_SLOTS; i++) {
+			uint64_t c = MS_LOAD_ACQUIRE(&b->slot[i].check);
+			struct ms_entry *e;
+
+			if ((c ^ check) & MS_CHECK_KEY_MASK)
+				continue;
+			e = MS_LOAD(&b->slot[i].entry);
+			if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
+				*owner = (uint16_t) (c >> MS_CHECK_OWNER_BIT);
+				*entry = e;
+				*tally = &b->tally[i];
+				return true;
+			}
+		}
+		return false;
+	}
 	for (i = 0; i < MS_BUCKET_SLOTS; i++) {
 		uint64_t c = MS_LOAD_ACQUIRE(&b->slot[i].check);
+		unsigned m = ((c ^ check) & MS_CHECK_KEY_MASK) == 0;
+
+		first ^= (first ^ c) & (0 - (uint64_t) (m & (matches == 0)));
+		matches |= m << i;
+	}
+	while (matches) {
 		struct ms_entry *e;
 
-		if ((c ^ check) & MS_CHECK_KEY_MASK)
-			continue;
+		i = (unsigned) __builtin_ctz(matches);
+		matches &= matches - 1;
 		e = MS_LOAD(&b->slot[i].entry);
 		if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
-			*found = c;
+			/* A later match (a hash collision) is a confirmed one: its entry's. */
+			*owner = first ? (uint16_t) (first >> MS_CHECK_OWNER_BIT) : e->owner;
 			*entry = e;
 			*tally = &b->tally[i];
 			return true;
 		}
+		first = 0; /* (a used slot's check word is never 0) */
 	}
 	return false;
 }
@@ -169,29 +205,43 @@ static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_
  * old place.  A confirmed match that turns out to be another key's is a
  * miss of the same kind: the key left that slot by a move.
  */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
-							 const struct ms_key *key, uint64_t hash,
-							 bool confirm, uint16_t *owner,
-							 uint32_t **tally)
+static MS_ALWAYS_INLINE struct ms_entry *
+ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check, uint32_t first,
+		   bool confirm, bool branchless, uint16_t *owner, uint32_t **tally)
 {
-	uint64_t check = ms_check_of(key, hash), found = 0;
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
-	uint32_t first = ms_first_bucket(t, hash);
 	struct ms_entry *e = (struct ms_entry *) 0;
 
 	for (;;) {
-		if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, &found, &e,
-					      tally) ||
+		if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, branchless,
+					      owner, &e, tally) ||
 			      ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key,
-					      check, confirm, &found, &e, tally))) {
-			*owner = (uint16_t) (found >> MS_CHECK_OWNER_BIT);
+					      check, confirm, branchless, owner, &e, tally)))
 			return e;
-		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (MS_LIKELY(MS_LOAD(&t->moves) == moves))
 			return (struct ms_entry *) 0;
 		moves = MS_LOAD_ACQUIRE(&t->moves);
 	}
+}
+
+/*
+ * A large table's second bucket is loaded alongside the first (a miss, or a
+ * key a writer displaced, then waits for one cache miss, not two), and its
+ * buckets are searched without a branch per slot.
+ */
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
+							 const struct ms_key *key, uint64_t hash,
+							 bool confirm, uint16_t *owner,
+							 uint32_t **tally)
+{
+	uint64_t check = ms_check_of(key, hash);
+	uint32_t first = ms_first_bucket(t, hash);
+
+	if (t->buckets < MS_TABLE_LARGE_BUCKETS)
+		return ms_table_lookup_in(t, key, check, first, confirm, false, owner, tally);
+	MS_PREFETCH(&t->bucket[ms_other_bucket(t, first, check)]);
+	return ms_table_lookup_in(t, key, check, first, confirm, true, owner, tally);
 }
 
 /*
