@@ -20,6 +20,7 @@
 
 _Static_assert(MS_MAX_OWNERS <= 256, "owners must fit the check word's top byte");
 _Static_assert(sizeof(struct ms_bucket) == 64, "a bucket is one cache line");
+_Static_assert(MS_BUCKET_SLOTS == 3, "ms_bucket_match() compares three slots without a loop");
 
 #define MS_CHECK_EXACT	   (1ull << 52)
 #define MS_CHECK_USED	   (1ull << 53)
@@ -132,8 +133,8 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 					     uint16_t *owner, struct ms_entry **entry,
 					     uint32_t **tally)
 {
-	uint64_t first = 0;
-	unsigned i, matches = 0;
+	uint64_t c0, c1, c2;
+	unsigned i, matches;
 
 	if (!branchless) {
 		for (i = 0; i < MS_BUCKET_SLOTS; i++) {
@@ -152,13 +153,12 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 		}
 		return false;
 	}
-	for (i = 0; i < MS_BUCKET_SLOTS; i++) {
-		uint64_t c = MS_LOAD_ACQUIRE(&b->slot[i].check);
-		unsigned m = ((c ^ check) & MS_CHECK_KEY_MASK) == 0;
-
-		first ^= (first ^ c) & (0 - (uint64_t) (m & (matches == 0)));
-		matches |= m << i;
-	}
+	c0 = MS_LOAD_ACQUIRE(&b->slot[0].check);
+	c1 = MS_LOAD_ACQUIRE(&b->slot[1].check);
+	c2 = MS_LOAD_ACQUIRE(&b->slot[2].check);
+	matches = (unsigned) (((c0 ^ check) & MS_CHECK_KEY_MASK) == 0) |
+		  (unsigned) (((c1 ^ check) & MS_CHECK_KEY_MASK) == 0) << 1 |
+		  (unsigned) (((c2 ^ check) & MS_CHECK_KEY_MASK) == 0) << 2;
 	while (matches) {
 		struct ms_entry *e;
 
@@ -166,13 +166,13 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 		matches &= matches - 1;
 		e = MS_LOAD(&b->slot[i].entry);
 		if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
-			/* A later match (a hash collision) is a confirmed one: its entry's. */
-			*owner = first ? (uint16_t) (first >> MS_CHECK_OWNER_BIT) : e->owner;
+			uint64_t c = i == 0 ? c0 : i == 1 ? c1 : c2;
+
+			*owner = (uint16_t) (c >> MS_CHECK_OWNER_BIT);
 			*entry = e;
 			*tally = &b->tally[i];
 			return true;
 		}
-		first = 0; /* (a used slot's check word is never 0) */
 	}
 	return false;
 }
