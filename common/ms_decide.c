@@ -414,9 +414,9 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 }
 
 /*
- * Batches: frame i is decided while frame i + MS_AHEAD has its entry (IPv6)
- * or its second bucket (no match in the first) prefetched, frame
- * i + 2 * MS_AHEAD its bucket, and frame i + 3 * MS_AHEAD its header.  The cache misses of a few
+ * Batches: frame i is decided while frame i + MS_AHEAD has its entry
+ * prefetched (IPv6), frame i + 2 * MS_AHEAD its two buckets, and frame
+ * i + 3 * MS_AHEAD its header.  The cache misses of a few
  * dozen frames overlap instead of following one another.  Frames off the fast path are decided one
  * by one, in order, when their turn comes.
  */
@@ -450,7 +450,7 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 				   : fast_key(&key, frames[i], lens[i], false)) {
 				hash[j] = ms_hash(&key, t->seed);
 				check[j] = ms_check_of(&key, hash[j]);
-				ms_table_prefetch(t, hash[j]);
+				ms_table_prefetch(t, hash[j], check[j]);
 			}
 		}
 		if (i >= MS_AHEAD && i - MS_AHEAD < n) {

@@ -100,9 +100,13 @@ static inline uint32_t ms_other_bucket(const struct ms_table *t, uint32_t bucket
 /* Below this many buckets (256 KiB) the table stays in cache and prefetching only costs. */
 #define MS_TABLE_LARGE_BUCKETS 4096u
 
-static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash)
+/* Both buckets of a key: where it may be, and where a miss must look too. */
+static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash, uint64_t check)
 {
-	MS_PREFETCH(&table->bucket[ms_first_bucket(table, hash)]);
+	uint32_t first = ms_first_bucket(table, hash);
+
+	MS_PREFETCH(&table->bucket[first]);
+	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
 }
 
 static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_key *key)
@@ -178,25 +182,26 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 }
 
 /*
- * Once the first bucket is near: when a slot there has the check word
- * `check`, an IPv4 key is decided and counted in that line, and an IPv6
- * key needs the slot's entry (its key); when no slot has it, the key's
- * second bucket, where a displaced key or a miss leads next.
+ * Once the buckets are near: an IPv4 key is decided and counted in its
+ * bucket line; an IPv6 key needs its slot's entry (its key), which this
+ * prefetches, from whichever bucket holds it.
  */
 static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash,
 					   uint64_t check)
 {
 	uint32_t first = ms_first_bucket(table, hash);
-	const struct ms_bucket *b = &table->bucket[first];
-	unsigned i;
+	const struct ms_bucket *b[2] = { &table->bucket[first],
+					 &table->bucket[ms_other_bucket(table, first, check)] };
+	unsigned i, s;
 
-	for (i = 0; i < MS_BUCKET_SLOTS; i++)
-		if (((MS_LOAD(&b->slot[i].check) ^ check) & MS_CHECK_KEY_MASK) == 0) {
-			if (!(check & MS_CHECK_EXACT))
-				MS_PREFETCH(MS_LOAD(&b->slot[i].entry));
-			return;
-		}
-	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
+	if (check & MS_CHECK_EXACT)
+		return;
+	for (i = 0; i < 2; i++)
+		for (s = 0; s < MS_BUCKET_SLOTS; s++)
+			if (((MS_LOAD(&b[i]->slot[s].check) ^ check) & MS_CHECK_KEY_MASK) == 0) {
+				MS_PREFETCH(MS_LOAD(&b[i]->slot[s].entry));
+				return;
+			}
 }
 
 /*
