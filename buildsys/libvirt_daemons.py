@@ -133,6 +133,14 @@ def recorded() -> Daemons:
     return Daemons("libvirt: daemons started by hand for a VM build", alive)
 
 
+def running_domains() -> list[str]:
+    """The VMs libvirt runs now (none when no daemon answers)."""
+    proc = commands.run(
+        ["virsh", "-c", URI, "list", "--name"], output=commands.Output.CAPTURE, check=False
+    )
+    return proc.stdout.split() if proc.returncode == 0 else []
+
+
 def stop_recorded() -> list[str]:
     """Stop the daemons recorded by ensure() in some earlier process; what was stopped."""
     daemons = recorded()

@@ -467,6 +467,11 @@ def take_down(vm: Machine, environ: Mapping[str, str] = os.environ) -> None:
     env.setdefault("MS_VAGRANT_BOX", vm.local_box or next(iter(vm.boxes.values()), ""))
     commands.run(["vagrant", "destroy", "--force"], cwd=vm.root, env=env)
     print(f"vm: {vm.name} destroyed", flush=True)
+    others = libvirt_daemons.running_domains()
+    if others and libvirt_daemons.recorded().started:
+        # Stopping libvirtd would take their networks down with it.
+        print(f"vm: libvirt's daemons stay up for the VMs still running: {', '.join(others)}")
+        return
     stopped = libvirt_daemons.stop_recorded()
     if stopped:
         print(f"vm: stopped {' and '.join(stopped)}, started for VM builds", flush=True)

@@ -291,3 +291,22 @@ def test_recorded_daemons_are_only_the_live_ones_still_running_as_themselves(
 def test_vm_down_names_the_machines_it_knows() -> None:
     with pytest.raises(BuildError, match="vm-down needs one VM name: debian12, freebsd14"):
         vm.run_down(["nosuchvm"])
+
+
+def test_vm_down_leaves_the_daemons_to_other_running_vms(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopping libvirtd would take down the networks of VMs that are still running."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr(vm, "require_vagrant", lambda: "vagrant")
+    monkeypatch.setattr(vm.commands, "run", lambda argv, **_: ran.append(list(argv)))
+    monkeypatch.setattr(libvirt_daemons, "running_domains", lambda: ["other-vm"])
+    monkeypatch.setattr(
+        libvirt_daemons, "recorded", lambda: libvirt_daemons.Daemons("", {"libvirtd": 1})
+    )
+    stopped: list[bool] = []
+    monkeypatch.setattr(libvirt_daemons, "stop_recorded", lambda: stopped.append(True) or [])
+    vm.take_down(MACHINES["debian12"], {})
+    assert ran == [["vagrant", "destroy", "--force"]]
+    assert stopped == []
+    assert "stay up for the VMs still running: other-vm" in capsys.readouterr().out
