@@ -237,6 +237,11 @@ def test_default_kernel_here_prefers_the_running_one() -> None:
         assert picked.headers is not None and (picked.headers / "Makefile").is_file()
 
 
+def _line(release: str) -> str:
+    """A release's kernel line, "6.12" of "6.12.107+deb12-amd64"."""
+    return ".".join(release.split(".")[:2])
+
+
 def _apt_headers(release: str) -> str:
     return f"linux-headers-{release} - Header files for Linux {release}"
 
@@ -258,7 +263,9 @@ APT_SEARCH = "\n".join(
             f"linux-headers-{abi}-common - Common header files for Linux {abi}"
             for abi in (APT_SEARCH_RELEASES[1][: -len("-amd64")], "6.12.57+deb12")
         ),
-        "linux-headers-6.12-amd64 - Header files for Linux amd64 configuration (meta-package)",
+        # A versioned meta-package (here the 6.12 line's), which names no release.
+        f"linux-headers-{_line(APT_SEARCH_RELEASES[-2])}-amd64 - Header files for Linux amd64 "
+        "configuration (meta-package)",
         "linux-headers-amd64 - Header files for Linux amd64 configuration (meta-package)",
         "",
     ]
