@@ -78,6 +78,16 @@ pair() {
 	report "$3" "$ms_pid"
 }
 
+# each_round COMMAND...: COMMAND ROUNDS times, the two pkt-gens' CPUs swapped every round.
+each_round() {
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		cpu_vale=$((r % 2)) cpu_ms=$(((r + 1) % 2))
+		"$@"
+		r=$((r + 1))
+	done
+}
+
 # receivers VALE_SWITCH: pkt-gen rx on port b of it and of valem:.
 receivers() {
 	pkt-gen -i "$1b" -f rx >/dev/null 2>&1 &
@@ -113,14 +123,12 @@ addresses_on_lo
 
 # Without a NIC: multistack on its own switch.
 check "multistack loads on its own switch (no NIC)" insmod "$MS_KO/multistack.ko"
-r=0
-while [ $r -lt "$ROUNDS" ]; do
-	cpu_vale=$((r % 2)) cpu_ms=$(((r + 1) % 2))
+no_nic_round() {
 	receivers vale1:
 	pair vale_ports vale1: ms_no_nic valem:a/x 5000 "$FRAMES" 1
 	receivers_stop
-	r=$((r + 1))
-done
+}
+each_round no_nic_round
 check "frames with no NIC to go to were dropped as no_nic" \
 	grep -q "^counter dir=egress reason=no_nic verdict=drop packets=[1-9]" /proc/net/multistack
 check "multistack unloads" rmmod multistack
@@ -129,15 +137,13 @@ check "multistack unloads" rmmod multistack
 nic_up -a
 vale1_nic_up
 check "multistack loads and takes over valem: with its NIC" insmod "$MS_KO/multistack.ko"
-r=0
-while [ $r -lt "$ROUNDS" ]; do
-	cpu_vale=$((r % 2)) cpu_ms=$(((r + 1) % 2))
+nic_round() {
 	receivers vale2:
 	pair vale_ports_nic vale2: ms_drop valem:a 5001 "$FRAMES" 0
 	receivers_stop
 	pair vale_nic vale1: ms_nic valem:a/x 5000 "$NIC_FRAMES" 1
-	r=$((r + 1))
-done
+}
+each_round nic_round
 run cat /proc/net/multistack
 check "frames of the unregistered tuple were dropped as no_match" \
 	grep -q "^counter dir=egress reason=no_match verdict=drop packets=[1-9]" /proc/net/multistack
