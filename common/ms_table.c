@@ -57,6 +57,25 @@ static void table_free_deferred(struct ms_deferred *head)
 	ms_table_free_now(MS_CONTAINER_OF(head, struct ms_table, deferred));
 }
 
+struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uint64_t check,
+				      uint32_t first, bool confirm)
+{
+	struct ms_found found = { (struct ms_entry *) 0, (uint32_t *) 0, 0 };
+	uint32_t moves;
+
+	do {
+		moves = MS_LOAD_ACQUIRE(&t->moves);
+		if (ms_bucket_match(&t->bucket[first], &key, check, confirm, false, &found.owner,
+				    &found.entry, &found.tally) ||
+		    ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], &key, check,
+				    confirm, false, &found.owner, &found.entry, &found.tally))
+			return found;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (MS_LOAD(&t->moves) != moves);
+	found.entry = (struct ms_entry *) 0;
+	return found;
+}
+
 static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, uint64_t *check)
 {
 	struct ms_key key;

@@ -28,21 +28,6 @@ _Static_assert(MS_BUCKET_SLOTS == 3, "ms_bucket_match() compares three slots wit
 #define MS_CHECK_OWNER_BIT 56
 
 /*
- * All 128 address bits, the port, protocol, family and kind go through three
- * independent products (the multiplies overlap), then one mixing round.
- */
-static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
-{
-	uint64_t h = ((key->w[0] ^ seed) * 0x9e3779b97f4a7c15ull) ^
-		     ((key->w[1] + seed) * 0xc2b2ae3d27d4eb4full) ^
-		     ((key->w[2] ^ (seed >> 23)) * 0x165667b19e3779f9ull);
-
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ull;
-	return h ^ (h >> 29);
-}
-
-/*
  * The protocols a key can hold (0 for claims, TCP, UDP, DCCP, SCTP,
  * UDP-Lite) in three bits: (p ^ p >> 3) & 7 tells them apart, and the byte
  * of this constant at that index says which protocol owns it; anything
@@ -57,13 +42,58 @@ static inline uint64_t ms_proto_class(uint8_t proto)
 	return (uint8_t) (MS_PROTO_CLASS_OWNERS >> (c * 8)) == proto ? c : 7u;
 }
 
+/* The check word of an IPv4 key, owner bits aside: the key itself. */
+static MS_ALWAYS_INLINE uint64_t ms_check4(uint32_t addr, uint16_t port, uint64_t proto_class,
+					   uint64_t kind)
+{
+	return addr | (uint64_t) port << 32 | proto_class << 48 | kind << 51 | MS_CHECK_EXACT |
+	       MS_CHECK_USED;
+}
+
+static MS_ALWAYS_INLINE uint64_t ms_check4_of(const struct ms_key *key)
+{
+	return ms_check4((uint32_t) key->w[0], (uint16_t) key->w[2],
+			 ms_proto_class((uint8_t) (key->w[2] >> 16)), (key->w[2] >> 32) & 1u);
+}
+
+/*
+ * An IPv4 key's hash: its check word (which is the key) times a constant,
+ * high half.  One multiply, because the data path pays for every
+ * instruction (ms_decide.c); the seed, which no user sees and every table
+ * draws anew, keeps placements out of a registering user's control.  The
+ * key's other bucket takes another multiply of the same word
+ * (ms_other_bucket()).
+ */
+static MS_ALWAYS_INLINE uint64_t ms_hash4(uint64_t check, uint64_t seed)
+{
+	return (((check & MS_CHECK_KEY_MASK) ^ seed) * 0xc2b2ae3d27d4eb4full) >> 32;
+}
+
+/*
+ * Any other key's: all 128 address bits, the port, protocol, family and kind
+ * go through three independent products (the multiplies overlap), then one
+ * mixing round.
+ */
+static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
+{
+	uint64_t h;
+
+	if ((uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET)
+		return ms_hash4(ms_check4_of(key), seed);
+	h = ((key->w[0] ^ seed) * 0x9e3779b97f4a7c15ull) ^
+	    ((key->w[1] + seed) * 0xc2b2ae3d27d4eb4full) ^
+	    ((key->w[2] ^ (seed >> 23)) * 0x165667b19e3779f9ull);
+
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	return h ^ (h >> 29);
+}
+
 /* The check word a slot holding this key has, owner bits aside. */
 static MS_ALWAYS_INLINE uint64_t ms_check_of(const struct ms_key *key, uint64_t hash)
 {
 	if ((uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET)
-		return (key->w[0] & 0xffffffffull) | (key->w[2] & 0xffffull) << 32 |
-		       ms_proto_class((uint8_t) (key->w[2] >> 16)) << 48 |
-		       ((key->w[2] >> 32) & 1u) << 51 | MS_CHECK_EXACT | MS_CHECK_USED;
+		return ms_check4_of(key);
 	return (hash >> 12 & (MS_CHECK_EXACT - 1)) | MS_CHECK_USED;
 }
 
@@ -205,10 +235,26 @@ static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_
 }
 
 /*
+ * The lookup once more, as often as writers move slots under it
+ * (ms_table.c).  Its arguments and results go by value, so that the common
+ * lookup's key, owner and tally need no address and stay in registers.
+ */
+struct ms_found {
+	struct ms_entry *entry;
+	uint32_t *tally;
+	uint16_t owner;
+};
+
+struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uint64_t check,
+				      uint32_t first, bool confirm);
+
+/*
  * A miss is only believed if no writer moved a slot between buckets
  * meanwhile: a move publishes the new place, bumps moves, then clears the
  * old place.  A confirmed match that turns out to be another key's is a
- * miss of the same kind: the key left that slot by a move.
+ * miss of the same kind: the key left that slot by a move.  The rare lookup
+ * that raced with a move is done again out of line, so that the common one
+ * keeps nothing alive for a second round.
  */
 static MS_ALWAYS_INLINE struct ms_entry *
 ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check, uint32_t first,
@@ -216,18 +262,20 @@ ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check,
 {
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
 	struct ms_entry *e = (struct ms_entry *) 0;
+	struct ms_found found;
 
-	for (;;) {
-		if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, branchless,
-					      owner, &e, tally) ||
-			      ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key,
-					      check, confirm, branchless, owner, &e, tally)))
-			return e;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (MS_LIKELY(MS_LOAD(&t->moves) == moves))
-			return (struct ms_entry *) 0;
-		moves = MS_LOAD_ACQUIRE(&t->moves);
-	}
+	if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, branchless, owner, &e,
+				      tally) ||
+		      ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key, check,
+				      confirm, branchless, owner, &e, tally)))
+		return e;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (MS_LIKELY(MS_LOAD(&t->moves) == moves))
+		return (struct ms_entry *) 0;
+	found = ms_table_lookup_again(t, *key, check, first, confirm);
+	*owner = found.owner;
+	*tally = found.tally;
+	return found.entry;
 }
 
 /*
@@ -235,18 +283,24 @@ ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check,
  * key a writer displaced, then waits for one cache miss, not two), and its
  * buckets are searched without a branch per slot.
  */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
-							 const struct ms_key *key, uint64_t hash,
-							 bool confirm, uint16_t *owner,
-							 uint32_t **tally)
+static MS_ALWAYS_INLINE struct ms_entry *
+ms_table_lookup_check(struct ms_table *t, const struct ms_key *key, uint64_t hash, uint64_t check,
+		      bool confirm, uint16_t *owner, uint32_t **tally)
 {
-	uint64_t check = ms_check_of(key, hash);
 	uint32_t first = ms_first_bucket(t, hash);
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS)
 		return ms_table_lookup_in(t, key, check, first, confirm, false, owner, tally);
 	MS_PREFETCH(&t->bucket[ms_other_bucket(t, first, check)]);
 	return ms_table_lookup_in(t, key, check, first, confirm, true, owner, tally);
+}
+
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
+							 const struct ms_key *key, uint64_t hash,
+							 bool confirm, uint16_t *owner,
+							 uint32_t **tally)
+{
+	return ms_table_lookup_check(t, key, hash, ms_check_of(key, hash), confirm, owner, tally);
 }
 
 /*
