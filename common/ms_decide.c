@@ -487,8 +487,8 @@ egress_slow(struct ms_core *core, const uint8_t *frame, uint32_t len, uint16_t s
 }
 
 /*
- * A fast-path frame that is not its own port's exact tuple: a wildcard's, a
- * drop, or a lookup to do again.  As ingress_rest(), it takes the frame.
+ * A fast-path frame from no exact tuple while a wildcard may hold it.  As
+ * ingress_rest(), it takes the frame.
  */
 static __attribute__((__noinline__)) struct ms_decision
 egress_rest(struct ms_core *core, struct ms_table *t, const uint8_t *frame, uint32_t len,
@@ -515,11 +515,19 @@ static MS_ALWAYS_INLINE struct ms_decision egress_fast(struct ms_core *core,
 	uint16_t owner;
 	struct ms_entry *e = ms_table_lookup_check(t, key, hash, check, false, &owner, &tally);
 
-	if (MS_LIKELY(e && owner == src_owner)) {
+	if (MS_LIKELY(e)) {
+		if (MS_UNLIKELY(owner != src_owner))
+			return ms_count_decision(core, MS_DIR_EGRESS,
+						 decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0));
 		ms_tally_hit(tally, e, len);
 		return ms_count_decision(core, MS_DIR_EGRESS,
 					 decision(MS_VERDICT_NIC, MS_REASON_TUPLE_HIT, 0));
 	}
+	/* A frame from a tuple nobody holds is what a misbehaving stack floods
+	 * with: dropped here, without a second lookup. */
+	if (!MS_LOAD(&core->wildcards[family == MS_FAMILY_INET6]))
+		return ms_count_decision(core, MS_DIR_EGRESS,
+					 decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0));
 	return egress_rest(core, t, frame, len, src_owner);
 }
 
