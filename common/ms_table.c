@@ -105,6 +105,15 @@ __attribute__((__noinline__, __cold__)) void ms_tally_fold(uint32_t *tally, stru
 	MS_STORE(&e->bytes, MS_LOAD(&e->bytes) + len);
 }
 
+__attribute__((__noinline__, __cold__)) void ms_tally_fold_slot(struct ms_bucket *b, unsigned slot,
+								uint32_t len)
+{
+	/* The slot's entry while it matched, or one that took the slot since: a
+	 * hit racing with its tuple's removal, counted as a hit may be on a
+	 * reused slot (ms_table_read.h). */
+	ms_tally_fold(&b->tally[slot], MS_LOAD(&b->slot[slot].entry), len);
+}
+
 static int free_slot(const struct ms_bucket *b)
 {
 	int i;

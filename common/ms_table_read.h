@@ -316,6 +316,91 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(struct ms_table *t,
 	return ms_table_lookup(t, key, hash, false, owner, tally);
 }
 
+/*
+ * The IPv4 data path's lookup, for the frames of the fast path
+ * (ms_decide.c): the check word is the key, so a bucket line answers alone,
+ * and the answer is a bucket and slot, kept in registers, with no entry.
+ * The retry after a writer's move is left to the caller (UNSURE), as the
+ * general lookup would do it, so that this one keeps nothing alive for it.
+ */
+enum ms_probe {
+	MS_PROBE_MISS,	 /* no slot holds the key, and no writer moved one meanwhile */
+	MS_PROBE_HIT,	 /* bucket->slot[slot] does, and owner_check is its check word */
+	MS_PROBE_UNSURE, /* a writer moved slots meanwhile: ask the general lookup */
+};
+
+struct ms_probe4 {
+	struct ms_bucket *bucket;
+	uint64_t owner_check;
+	unsigned slot;
+};
+
+/* Which of a bucket's slots hold this check word (owner bits aside), as bits 0..2. */
+static MS_ALWAYS_INLINE unsigned ms_bucket_mask(const struct ms_bucket *b, uint64_t check)
+{
+	return (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[0].check) ^ check) & MS_CHECK_KEY_MASK) ==
+			   0) |
+	       (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[1].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
+		   << 1 |
+	       (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[2].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
+		   << 2;
+}
+
+/* A table in the cache: a branch per slot (see ms_bucket_match()). */
+static MS_ALWAYS_INLINE bool ms_bucket_find4(struct ms_bucket *b, uint64_t check,
+					     struct ms_probe4 *p)
+{
+	unsigned i;
+
+	for (i = 0; i < MS_BUCKET_SLOTS; i++) {
+		p->owner_check = MS_LOAD_ACQUIRE(&b->slot[i].check);
+		if (((p->owner_check ^ check) & MS_CHECK_KEY_MASK) == 0) {
+			p->bucket = b;
+			p->slot = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64_t check,
+						      struct ms_probe4 *p)
+{
+	uint32_t first = ms_first_bucket(t, ms_hash4(check, t->seed));
+	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
+	struct ms_bucket *b = &t->bucket[first];
+	struct ms_bucket *other;
+	unsigned mask;
+
+	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
+		if (MS_LIKELY(ms_bucket_find4(b, check, p)) ||
+		    ms_bucket_find4(&t->bucket[ms_other_bucket(t, first, check)], check, p))
+			return MS_PROBE_HIT;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS : MS_PROBE_UNSURE;
+	}
+	other = &t->bucket[ms_other_bucket(t, first, check)];
+	MS_PREFETCH(other);
+	mask = ms_bucket_mask(b, check);
+	if (MS_UNLIKELY(!mask)) {
+		b = other;
+		mask = ms_bucket_mask(b, check);
+		if (!mask) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS
+								      : MS_PROBE_UNSURE;
+		}
+	}
+	p->bucket = b;
+	p->slot = (unsigned) __builtin_ctz(mask);
+	/* Read again for its owner: a slot emptied and refilled since the
+	 * comparison holds another key, and the general lookup decides. */
+	p->owner_check = MS_LOAD_ACQUIRE(&b->slot[p->slot].check);
+	if (MS_UNLIKELY((p->owner_check ^ check) & MS_CHECK_KEY_MASK))
+		return MS_PROBE_UNSURE;
+	return MS_PROBE_HIT;
+}
+
 /* The key's own entry, or NULL. */
 static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const struct ms_key *key,
 						       uint64_t hash)
@@ -333,6 +418,20 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const
  * the entry with this hit (one entry write per thousand hits at most).
  */
 void ms_tally_fold(uint32_t *tally, struct ms_entry *e, uint32_t len);
+
+/* As ms_tally_hit(), for a probe's bucket and slot: the entry is read only to fold. */
+void ms_tally_fold_slot(struct ms_bucket *b, unsigned slot, uint32_t len);
+
+static MS_ALWAYS_INLINE void ms_tally_hit_slot(struct ms_bucket *b, unsigned slot, uint32_t len)
+{
+	uint32_t *tally = &b->tally[slot];
+	uint32_t t = MS_LOAD(tally);
+
+	if (MS_LIKELY(t < MS_TALLY_FULL && len <= MS_TALLY_BYTE_MASK - (t & MS_TALLY_BYTE_MASK)))
+		MS_STORE(tally, t + MS_TALLY_PACKET + len);
+	else
+		ms_tally_fold_slot(b, slot, len);
+}
 
 static MS_ALWAYS_INLINE void ms_tally_hit(uint32_t *tally, struct ms_entry *e, uint32_t len)
 {
