@@ -427,6 +427,73 @@ static void test_batches_at_scale(void)
 	ms_user_quiesce();
 }
 
+/*
+ * Every registered IPv4 tuple found frame by frame, in both directions, and
+ * every removed one missed, after rounds of registrations and removals that
+ * fill a table to its growth point and move keys between their buckets: in
+ * a table that fits the cache (1,000 tuples) and one that does not (20,000).
+ */
+static void churn_round(uint32_t tuples)
+{
+	struct ms_tuple *held = calloc(tuples, sizeof(*held));
+	uint8_t *gone = calloc(tuples, 1), f[128];
+	uint32_t i, round, seed = 12345;
+	struct ms_core *core;
+
+	if (!held || !gone || ms_core_create(&core) != MS_OK)
+		abort();
+	ms_core_set_nic_mac(core, (const uint8_t[6]){ 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa });
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < tuples; i++) {
+			if (round && (seed = seed * 1103515245u + 12345u) >> 31) /* half stay */
+				continue;
+			if (round && !gone[i])
+				CHECK_EQ(ms_unbind(core, &held[i], (uint16_t) (1 + i % 5), NULL),
+					 MS_OK);
+			seed = seed * 1103515245u + 12345u;
+			memset(&held[i], 0, sizeof(held[i]));
+			held[i].family = MS_FAMILY_INET;
+			held[i].proto = seed & 1 ? MS_PROTO_TCP : MS_PROTO_UDP;
+			held[i].port = (uint16_t) (seed >> 8);
+			held[i].addr[0] = 10;
+			held[i].addr[2] = (uint8_t) (i >> 8);
+			held[i].addr[3] = (uint8_t) i;
+			gone[i] =
+			    (seed >> 30) == 3; /* a quarter are registered and removed again */
+			CHECK_EQ(ms_bind(core, &held[i], (uint16_t) (1 + i % 5), NULL), MS_OK);
+			if (gone[i])
+				CHECK_EQ(ms_unbind(core, &held[i], (uint16_t) (1 + i % 5), NULL),
+					 MS_OK);
+		}
+		for (i = 0; i < tuples; i++) {
+			struct ms_tuple *t = &held[i];
+			uint32_t len = frame_ipv4(f, t->proto, host_b, t->addr, 4000, t->port, 20);
+			struct ms_decision in = ms_ingress(core, f, len), out;
+
+			len = frame_ipv4(f, t->proto, t->addr, host_b, t->port, 4000, 20);
+			out = ms_egress(core, f, len, (uint16_t) (1 + i % 5));
+			if (gone[i]) {
+				CHECK_EQ(in.reason, MS_REASON_NO_MATCH);
+				CHECK_EQ(out.reason, MS_REASON_NO_MATCH);
+			} else {
+				CHECK_EQ(in.reason, MS_REASON_TUPLE_HIT);
+				CHECK_EQ(in.owner, 1 + i % 5);
+				CHECK_EQ(out.verdict, MS_VERDICT_NIC);
+			}
+		}
+	}
+	ms_core_destroy(core, NULL, NULL);
+	ms_user_quiesce();
+	free(held);
+	free(gone);
+}
+
+static void test_churn_frame_by_frame(void)
+{
+	churn_round(1000);
+	churn_round(20000);
+}
+
 int main(void)
 {
 	RUN(test_hits_and_misses);
@@ -438,5 +505,6 @@ int main(void)
 	RUN(test_glue_counters);
 	RUN(test_every_egress_truncation);
 	RUN(test_batches_at_scale);
+	RUN(test_churn_frame_by_frame);
 	return ms_test_failures ? 1 : 0;
 }
