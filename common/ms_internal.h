@@ -145,7 +145,9 @@ struct ms_slot {
 struct ms_bucket {
 	struct ms_slot slot[MS_BUCKET_SLOTS];
 	uint32_t tally[MS_BUCKET_SLOTS];
-	uint32_t unused;
+	/* Keys whose first bucket this is that sit in their other one: while 0,
+	 * a key not in this bucket is in neither (ms_table_probe4()). */
+	uint32_t away;
 } __attribute__((__aligned__(64)));
 
 struct ms_table {

@@ -87,6 +87,24 @@ static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, u
 	return hash;
 }
 
+/* An entry's first bucket in this table. */
+static uint32_t entry_first(const struct ms_table *t, const struct ms_entry *e)
+{
+	uint64_t check;
+
+	return ms_first_bucket(t, entry_hash(t, e, &check));
+}
+
+/*
+ * Keeps a first bucket's count of its keys that sit in their other bucket:
+ * raised before such a key shows in its other bucket (so before it leaves
+ * its first), lowered after it has left its other bucket.
+ */
+static void away_add(struct ms_table *t, uint32_t first, int delta)
+{
+	MS_STORE_RELEASE(&t->bucket[first].away, t->bucket[first].away + (uint32_t) delta);
+}
+
 /* A tally into the entry's counters (writers, or a reader whose tally is full). */
 static void tally_fold(uint32_t tally, struct ms_entry *e)
 {
@@ -185,13 +203,19 @@ static int move_along(struct ms_core *core, struct ms_table *t, unsigned *node_i
 	int free = free_slot(&t->bucket[q[node].bucket]);
 
 	while (q[node].parent != MS_SEARCH_ROOT) {
-		struct ms_bucket *from = &t->bucket[q[q[node].parent].bucket];
+		uint32_t from_index = q[q[node].parent].bucket;
+		struct ms_bucket *from = &t->bucket[from_index];
 		int i = q[node].slot;
 		struct ms_entry *e = from->slot[i].entry;
+		uint32_t first = entry_first(t, e);
 
+		if (first == from_index) /* leaving its first bucket */
+			away_add(t, first, 1);
 		slot_fill(&t->bucket[q[node].bucket], free, e, from->slot[i].check);
 		MS_STORE_RELEASE(&t->moves, t->moves + 1);
 		MS_STORE_RELEASE(&from->slot[i].check, 0);
+		if (first != from_index) /* back in its first bucket */
+			away_add(t, first, -1);
 		tally_fold(MS_LOAD(&from->tally[i]), e);
 		free = i;
 		node = q[node].parent;
@@ -220,6 +244,8 @@ static bool table_place(struct ms_core *core, struct ms_table *t, struct ms_entr
 	} else {
 		return false;
 	}
+	if (b != &t->bucket[b1])
+		away_add(t, b1, 1);
 	slot_fill(b, i, e, check);
 	t->used++;
 	return true;
@@ -316,7 +342,11 @@ void ms_table_remove(struct ms_core *core, struct ms_entry *e)
 
 	/* The entry pointer stays: a reader that matched the old check word may still load it. */
 	if (b) {
+		uint32_t first = entry_first(core->table, e);
+
 		MS_STORE_RELEASE(&b->slot[s].check, 0);
+		if (b != &core->table->bucket[first])
+			away_add(core->table, first, -1);
 		core->table->used--;
 	}
 }

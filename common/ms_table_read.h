@@ -374,7 +374,8 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
 		if (MS_LIKELY(ms_bucket_find4(b, check, p)) ||
-		    ms_bucket_find4(&t->bucket[ms_other_bucket(t, first, check)], check, p))
+		    (MS_LOAD_ACQUIRE(&b->away) &&
+		     ms_bucket_find4(&t->bucket[ms_other_bucket(t, first, check)], check, p)))
 			return MS_PROBE_HIT;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS : MS_PROBE_UNSURE;
@@ -383,8 +384,8 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64
 	MS_PREFETCH(other);
 	mask = ms_bucket_mask(b, check);
 	if (MS_UNLIKELY(!mask)) {
+		mask = MS_LOAD_ACQUIRE(&b->away) ? ms_bucket_mask(other, check) : 0u;
 		b = other;
-		mask = ms_bucket_mask(b, check);
 		if (!mask) {
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS
