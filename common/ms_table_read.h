@@ -252,9 +252,11 @@ struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uin
  * A miss is only believed if no writer moved a slot between buckets
  * meanwhile: a move publishes the new place, bumps moves, then clears the
  * old place.  A confirmed match that turns out to be another key's is a
- * miss of the same kind: the key left that slot by a move.  The rare lookup
- * that raced with a move is done again out of line, so that the common one
- * keeps nothing alive for a second round.
+ * miss of the same kind: the key left that slot by a move.  The second
+ * bucket is searched only when some key of the first lives away from it
+ * (struct ms_bucket's away).  The rare lookup that raced with a move is
+ * done again out of line, so that the common one keeps nothing alive for a
+ * second round.
  */
 static MS_ALWAYS_INLINE struct ms_entry *
 ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check, uint32_t first,
@@ -266,8 +268,9 @@ ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check,
 
 	if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, branchless, owner, &e,
 				      tally) ||
-		      ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key, check,
-				      confirm, branchless, owner, &e, tally)))
+		      (MS_LOAD_ACQUIRE(&t->bucket[first].away) &&
+		       ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key, check,
+				       confirm, branchless, owner, &e, tally))))
 		return e;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (MS_LIKELY(MS_LOAD(&t->moves) == moves))

@@ -428,12 +428,24 @@ static void test_batches_at_scale(void)
 }
 
 /*
- * Every registered IPv4 tuple found frame by frame, in both directions, and
+ * Every registered tuple found frame by frame, in both directions, and
  * every removed one missed, after rounds of registrations and removals that
  * fill a table to its growth point and move keys between their buckets: in
- * a table that fits the cache (1,000 tuples) and one that does not (20,000).
+ * a table that fits the cache (1,000 tuples) and one that does not (20,000),
+ * IPv4 (decided from the bucket line) and IPv6 (confirmed against entries).
  */
-static void churn_round(uint32_t tuples)
+static uint32_t churn_frame(uint8_t *f, const struct ms_tuple *t, bool to_tuple)
+{
+	static const uint8_t peer6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x99 };
+
+	if (t->family == MS_FAMILY_INET)
+		return to_tuple ? frame_ipv4(f, t->proto, host_b, t->addr, 4000, t->port, 20)
+				: frame_ipv4(f, t->proto, t->addr, host_b, t->port, 4000, 20);
+	return to_tuple ? frame_ipv6(f, t->proto, peer6, t->addr, 4000, t->port, 20)
+			: frame_ipv6(f, t->proto, t->addr, peer6, t->port, 4000, 20);
+}
+
+static void churn_round(uint32_t tuples, uint8_t family)
 {
 	struct ms_tuple *held = calloc(tuples, sizeof(*held));
 	uint8_t *gone = calloc(tuples, 1), f[128];
@@ -452,12 +464,12 @@ static void churn_round(uint32_t tuples)
 					 MS_OK);
 			seed = seed * 1103515245u + 12345u;
 			memset(&held[i], 0, sizeof(held[i]));
-			held[i].family = MS_FAMILY_INET;
+			held[i].family = family;
 			held[i].proto = seed & 1 ? MS_PROTO_TCP : MS_PROTO_UDP;
 			held[i].port = (uint16_t) (seed >> 8);
-			held[i].addr[0] = 10;
-			held[i].addr[2] = (uint8_t) (i >> 8);
-			held[i].addr[3] = (uint8_t) i;
+			held[i].addr[0] = family == MS_FAMILY_INET ? 10 : 0x20;
+			held[i].addr[family == MS_FAMILY_INET ? 2 : 14] = (uint8_t) (i >> 8);
+			held[i].addr[family == MS_FAMILY_INET ? 3 : 15] = (uint8_t) i;
 			gone[i] =
 			    (seed >> 30) == 3; /* a quarter are registered and removed again */
 			CHECK_EQ(ms_bind(core, &held[i], (uint16_t) (1 + i % 5), NULL), MS_OK);
@@ -467,10 +479,10 @@ static void churn_round(uint32_t tuples)
 		}
 		for (i = 0; i < tuples; i++) {
 			struct ms_tuple *t = &held[i];
-			uint32_t len = frame_ipv4(f, t->proto, host_b, t->addr, 4000, t->port, 20);
+			uint32_t len = churn_frame(f, t, true);
 			struct ms_decision in = ms_ingress(core, f, len), out;
 
-			len = frame_ipv4(f, t->proto, t->addr, host_b, t->port, 4000, 20);
+			len = churn_frame(f, t, false);
 			out = ms_egress(core, f, len, (uint16_t) (1 + i % 5));
 			if (gone[i]) {
 				CHECK_EQ(in.reason, MS_REASON_NO_MATCH);
@@ -490,8 +502,10 @@ static void churn_round(uint32_t tuples)
 
 static void test_churn_frame_by_frame(void)
 {
-	churn_round(1000);
-	churn_round(20000);
+	churn_round(1000, MS_FAMILY_INET);
+	churn_round(20000, MS_FAMILY_INET);
+	churn_round(1000, MS_FAMILY_INET6);
+	churn_round(20000, MS_FAMILY_INET6);
 }
 
 int main(void)
