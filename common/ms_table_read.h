@@ -286,24 +286,18 @@ ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check,
  * key a writer displaced, then waits for one cache miss, not two), and its
  * buckets are searched without a branch per slot.
  */
-static MS_ALWAYS_INLINE struct ms_entry *
-ms_table_lookup_check(struct ms_table *t, const struct ms_key *key, uint64_t hash, uint64_t check,
-		      bool confirm, uint16_t *owner, uint32_t **tally)
+static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
+							 const struct ms_key *key, uint64_t hash,
+							 bool confirm, uint16_t *owner,
+							 uint32_t **tally)
 {
+	uint64_t check = ms_check_of(key, hash);
 	uint32_t first = ms_first_bucket(t, hash);
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS)
 		return ms_table_lookup_in(t, key, check, first, confirm, false, owner, tally);
 	MS_PREFETCH(&t->bucket[ms_other_bucket(t, first, check)]);
 	return ms_table_lookup_in(t, key, check, first, confirm, true, owner, tally);
-}
-
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
-							 const struct ms_key *key, uint64_t hash,
-							 bool confirm, uint16_t *owner,
-							 uint32_t **tally)
-{
-	return ms_table_lookup_check(t, key, hash, ms_check_of(key, hash), confirm, owner, tally);
 }
 
 /*
