@@ -20,7 +20,7 @@
 
 _Static_assert(MS_MAX_OWNERS <= 256, "owners must fit the check word's top byte");
 _Static_assert(sizeof(struct ms_bucket) == 64, "a bucket is one cache line");
-_Static_assert(MS_BUCKET_SLOTS == 3, "ms_bucket_match() compares three slots without a loop");
+_Static_assert(MS_BUCKET_SLOTS == 3, "ms_bucket_mask() compares three slots without a loop");
 
 #define MS_CHECK_EXACT	   (1ull << 52)
 #define MS_CHECK_USED	   (1ull << 53)
@@ -145,6 +145,17 @@ static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_ke
 		((e->meta | (uint64_t) e->kind << 32) ^ key->w[2])) == 0;
 }
 
+/* Which of a bucket's slots hold this check word (owner bits aside), as bits 0..2. */
+static MS_ALWAYS_INLINE unsigned ms_bucket_mask(const struct ms_bucket *b, uint64_t check)
+{
+	return (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[0].check) ^ check) & MS_CHECK_KEY_MASK) ==
+			   0) |
+	       (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[1].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
+		   << 1 |
+	       (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[2].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
+		   << 2;
+}
+
 /*
  * Whether a slot of the bucket matches the key; *owner is the owner in the
  * check word that matched, *entry the slot's entry and *tally its tally.  A
@@ -167,7 +178,6 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 					     uint16_t *owner, struct ms_entry **entry,
 					     uint32_t **tally)
 {
-	uint64_t c0, c1, c2;
 	unsigned i, matches;
 
 	if (!branchless) {
@@ -187,21 +197,18 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 		}
 		return false;
 	}
-	c0 = MS_LOAD_ACQUIRE(&b->slot[0].check);
-	c1 = MS_LOAD_ACQUIRE(&b->slot[1].check);
-	c2 = MS_LOAD_ACQUIRE(&b->slot[2].check);
-	matches = (unsigned) (((c0 ^ check) & MS_CHECK_KEY_MASK) == 0) |
-		  (unsigned) (((c1 ^ check) & MS_CHECK_KEY_MASK) == 0) << 1 |
-		  (unsigned) (((c2 ^ check) & MS_CHECK_KEY_MASK) == 0) << 2;
-	while (matches) {
+	for (matches = ms_bucket_mask(b, check); matches; matches &= matches - 1) {
 		struct ms_entry *e;
+		uint64_t c;
 
+		/* Read again for its owner: a slot refilled since the comparison
+		 * holds another key. */
 		i = (unsigned) __builtin_ctz(matches);
-		matches &= matches - 1;
+		c = MS_LOAD_ACQUIRE(&b->slot[i].check);
+		if ((c ^ check) & MS_CHECK_KEY_MASK)
+			continue;
 		e = MS_LOAD(&b->slot[i].entry);
 		if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
-			uint64_t c = i == 0 ? c0 : i == 1 ? c1 : c2;
-
 			*owner = (uint16_t) (c >> MS_CHECK_OWNER_BIT);
 			*entry = e;
 			*tally = &b->tally[i];
@@ -331,17 +338,6 @@ struct ms_probe4 {
 	uint64_t owner_check;
 	unsigned slot;
 };
-
-/* Which of a bucket's slots hold this check word (owner bits aside), as bits 0..2. */
-static MS_ALWAYS_INLINE unsigned ms_bucket_mask(const struct ms_bucket *b, uint64_t check)
-{
-	return (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[0].check) ^ check) & MS_CHECK_KEY_MASK) ==
-			   0) |
-	       (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[1].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
-		   << 1 |
-	       (unsigned) (((MS_LOAD_ACQUIRE(&b->slot[2].check) ^ check) & MS_CHECK_KEY_MASK) == 0)
-		   << 2;
-}
 
 /* A table in the cache: a branch per slot (see ms_bucket_match()). */
 static MS_ALWAYS_INLINE bool ms_bucket_find4(struct ms_bucket *b, uint64_t check,
