@@ -318,14 +318,16 @@ enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *e)
 	return table_place(core, core->table, e) ? MS_OK : MS_ERR_NOMEM;
 }
 
-/* The bucket and slot that hold an entry, or NULL. */
-static struct ms_bucket *entry_slot(struct ms_table *t, const struct ms_entry *e, unsigned *slot)
+/* The bucket and slot that hold an entry, or NULL; *first is the entry's first bucket. */
+static struct ms_bucket *entry_slot(struct ms_table *t, const struct ms_entry *e, unsigned *slot,
+				    uint32_t *first)
 {
 	uint64_t check, hash = entry_hash(t, e, &check);
 	uint32_t b1 = ms_first_bucket(t, hash);
 	struct ms_bucket *b[2] = { &t->bucket[b1], &t->bucket[ms_other_bucket(t, b1, check)] };
 	unsigned i, s;
 
+	*first = b1;
 	for (i = 0; i < 2; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
 			if (b[i]->slot[s].check && b[i]->slot[s].entry == e) {
@@ -338,12 +340,11 @@ static struct ms_bucket *entry_slot(struct ms_table *t, const struct ms_entry *e
 void ms_table_remove(struct ms_core *core, struct ms_entry *e)
 {
 	unsigned s;
-	struct ms_bucket *b = entry_slot(core->table, e, &s);
+	uint32_t first;
+	struct ms_bucket *b = entry_slot(core->table, e, &s, &first);
 
 	/* The entry pointer stays: a reader that matched the old check word may still load it. */
 	if (b) {
-		uint32_t first = entry_first(core->table, e);
-
 		MS_STORE_RELEASE(&b->slot[s].check, 0);
 		if (b != &core->table->bucket[first])
 			away_add(core->table, first, -1);
@@ -355,7 +356,8 @@ void ms_table_counters(const struct ms_core *core, const struct ms_entry *e, uin
 		       uint64_t *bytes)
 {
 	unsigned s;
-	struct ms_bucket *b = entry_slot(core->table, e, &s);
+	uint32_t first;
+	struct ms_bucket *b = entry_slot(core->table, e, &s, &first);
 	uint32_t tally = b ? MS_LOAD(&b->tally[s]) : 0u;
 
 	*packets = MS_LOAD(&e->packets) + (tally >> MS_TALLY_BYTE_BITS);
