@@ -99,58 +99,84 @@ static void claim_key(struct ms_key *key, const struct ms_tuple *tuple, uint16_t
 
 static struct ms_entry *find_locked(struct ms_core *core, const struct ms_key *key)
 {
-	return ms_table_find(core->table, key, ms_hash(key, core->table->seed));
+	uint16_t owner;
+
+	return ms_table_find(core->table, key, ms_hash(key, core->table->seed), &owner);
 }
 
-static void owner_link(struct ms_core *core, struct ms_entry *e)
+static uint8_t key_family(const struct ms_key *key)
 {
-	struct ms_entry **head = &core->owner_head[e->owner];
-
-	e->owner_prev = (struct ms_entry *) 0;
-	e->owner_next = *head;
-	if (*head)
-		(*head)->owner_prev = e;
-	*head = e;
+	return (uint8_t) (key->w[2] >> 24);
 }
 
-static void owner_unlink(struct ms_core *core, struct ms_entry *e)
+static unsigned entry_kind(const struct ms_entry *e)
 {
-	if (e->owner_prev)
-		e->owner_prev->owner_next = e->owner_next;
-	else
-		core->owner_head[e->owner] = e->owner_next;
-	if (e->owner_next)
-		e->owner_next->owner_prev = e->owner_prev;
+	struct ms_key key;
+
+	ms_entry_key(e, &key);
+	return (unsigned) (key.w[2] >> 32);
 }
 
-static struct ms_entry *entry_new(struct ms_core *core, const struct ms_key *key, uint16_t owner,
-				  uint16_t kind)
+/* An IPv4 key needs no room in its entry: the entry keeps its check word. */
+static struct ms_entry *entry_new(struct ms_core *core, const struct ms_key *key, uint16_t owner)
 {
-	struct ms_entry *e = (struct ms_entry *) ms_os_zalloc(sizeof(*e));
+	struct ms_entry6 *e6;
+	struct ms_entry *e;
 
-	if (!e)
-		return e;
-	e->addr[0] = key->w[0];
-	e->addr[1] = key->w[1];
-	e->meta = (uint32_t) key->w[2];
-	e->kind = (uint8_t) kind;
-	e->owner = owner;
-	core->bytes += sizeof(*e);
+	if (key_family(key) == MS_FAMILY_INET) {
+		e = (struct ms_entry *) ms_os_zalloc(MS_ENTRY4_BYTES);
+		if (!e)
+			return e;
+		e->word = ms_check4_of(key) | (uint64_t) owner << MS_CHECK_OWNER_BIT;
+	} else {
+		e6 = (struct ms_entry6 *) ms_os_zalloc(MS_ENTRY6_BYTES);
+		if (!e6)
+			return (struct ms_entry *) 0;
+		e6->addr[0] = key->w[0];
+		e6->addr[1] = key->w[1];
+		e6->meta = key->w[2];
+		e = &e6->head;
+		e->word = owner;
+	}
+	core->bytes += ms_entry_bytes(e);
 	return e;
 }
 
-static void entry_free_deferred(struct ms_deferred *head)
+/* What was allocated for an entry. */
+static void entry_free(struct ms_entry *e)
 {
-	ms_os_free(MS_CONTAINER_OF(head, struct ms_entry, deferred), sizeof(struct ms_entry));
+	if (ms_entry_exact(e))
+		ms_os_free(e, MS_ENTRY4_BYTES);
+	else
+		ms_os_free(ms_entry6_of(e), MS_ENTRY6_BYTES);
+}
+
+/* Only for an entry never published. */
+static void entry_free_now(struct ms_core *core, struct ms_entry *e)
+{
+	core->bytes -= ms_entry_bytes(e);
+	entry_free(e);
+}
+
+static void entry4_free_deferred(struct ms_deferred *head)
+{
+	ms_os_free(MS_CONTAINER_OF(head, struct ms_entry, deferred), MS_ENTRY4_BYTES);
+}
+
+/* The head's word is overwritten by now: which kind of entry is in the callback. */
+static void entry6_free_deferred(struct ms_deferred *head)
+{
+	ms_os_free(ms_entry6_of(MS_CONTAINER_OF(head, struct ms_entry, deferred)), MS_ENTRY6_BYTES);
 }
 
 /* Unpublishes an entry; its memory goes after the readers that may hold it. */
 static void entry_retire(struct ms_core *core, struct ms_entry *e)
 {
+	bool exact = ms_entry_exact(e);
+
 	ms_table_remove(core, e);
-	owner_unlink(core, e);
-	core->bytes -= sizeof(*e);
-	ms_os_defer_free(&e->deferred, entry_free_deferred);
+	core->bytes -= ms_entry_bytes(e);
+	ms_os_defer_free(&e->deferred, exact ? entry4_free_deferred : entry6_free_deferred);
 }
 
 static enum ms_status claim_get(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner)
@@ -165,18 +191,14 @@ static enum ms_status claim_get(struct ms_core *core, const struct ms_tuple *tup
 		e->claims++;
 		return MS_OK;
 	}
-	e = entry_new(core, &key, owner, MS_KIND_CLAIM);
+	e = entry_new(core, &key, owner);
 	if (!e)
 		return MS_ERR_NOMEM;
 	e->claims = 1;
 	st = ms_table_insert(core, e);
-	if (st != MS_OK) {
-		core->bytes -= sizeof(*e);
-		ms_os_free(e, sizeof(*e));
-		return st;
-	}
-	owner_link(core, e);
-	return MS_OK;
+	if (st != MS_OK)
+		entry_free_now(core, e);
+	return st;
 }
 
 static void claim_put(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner)
@@ -201,25 +223,23 @@ static enum ms_status bind_locked(struct ms_core *core, const struct ms_tuple *t
 	tuple_key(&key, tuple);
 	e = find_locked(core, &key);
 	if (e)
-		return e->owner == owner ? MS_ERR_EXISTS : MS_ERR_INUSE;
+		return ms_entry_owner(e) == owner ? MS_ERR_EXISTS : MS_ERR_INUSE;
 	if (!wildcard) {
 		st = claim_get(core, tuple, owner);
 		if (st != MS_OK)
 			return st;
 	}
-	e = entry_new(core, &key, owner, MS_KIND_TUPLE);
+	e = entry_new(core, &key, owner);
+	if (e)
+		e->cookie = cookie;
 	st = e ? ms_table_insert(core, e) : MS_ERR_NOMEM;
 	if (st != MS_OK) {
-		if (e) {
-			core->bytes -= sizeof(*e);
-			ms_os_free(e, sizeof(*e));
-		}
+		if (e)
+			entry_free_now(core, e);
 		if (!wildcard)
 			claim_put(core, tuple, owner);
 		return st;
 	}
-	e->cookie = cookie;
-	owner_link(core, e);
 	core->count++;
 	if (wildcard)
 		MS_STORE(&core->wildcards[tuple->family == MS_FAMILY_INET6],
@@ -246,18 +266,20 @@ static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
 	struct ms_tuple tuple;
 	struct ms_key key;
 	void *cookie = e->cookie;
-	bool wildcard = (e->addr[0] | e->addr[1]) == 0;
-	uint8_t family = ms_entry_family(e);
+	bool wildcard;
+	uint8_t family;
 
+	ms_entry_key(e, &key);
+	wildcard = (key.w[0] | key.w[1]) == 0;
+	family = key_family(&key);
 	core->count--;
 	if (wildcard) {
 		MS_STORE(&core->wildcards[family == MS_FAMILY_INET6],
 			 core->wildcards[family == MS_FAMILY_INET6] - 1);
 	} else {
 		tuple.family = family;
-		ms_entry_key(e, &key);
 		ms_addr_from_key(tuple.addr, &key, family);
-		claim_put(core, &tuple, e->owner);
+		claim_put(core, &tuple, ms_entry_owner(e));
 	}
 	entry_retire(core, e);
 	return cookie;
@@ -278,7 +300,7 @@ enum ms_status ms_unbind(struct ms_core *core, const struct ms_tuple *tuple, uin
 	e = find_locked(core, &key);
 	if (!e)
 		st = MS_ERR_NOENT;
-	else if (e->owner != owner)
+	else if (ms_entry_owner(e) != owner)
 		st = MS_ERR_PERM;
 	else
 		cookie = tuple_remove(core, e);
@@ -288,28 +310,38 @@ enum ms_status ms_unbind(struct ms_core *core, const struct ms_tuple *tuple, uin
 	return st;
 }
 
-uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
-			 void (*release)(void *cookie, void *arg), void *arg)
+/*
+ * Removes the tuples of one owner, or of all (MS_ANY_OWNER), in one pass over
+ * the table: removals only empty slots, so the pass misses none.  Claims go
+ * with the last tuple on their address.
+ */
+static uint32_t unbind_where(struct ms_core *core, unsigned owner,
+			     void (*release)(void *cookie, void *arg), void *arg)
 {
-	uint32_t removed = 0;
+	uint32_t removed = 0, pos = 0;
 	struct ms_entry *e;
 	void *cookie;
 
-	if (owner >= MS_MAX_OWNERS)
-		return 0;
-	ms_os_lock(core->lock);
-	/* Claims go with the last tuple on their address, so only tuples are taken here;
-	 * the restart skips claims a removal may have unlinked next to the cursor. */
-	for (;;) {
-		for (e = core->owner_head[owner]; e && e->kind != MS_KIND_TUPLE; e = e->owner_next)
-			;
-		if (!e)
-			break;
+	while ((e = ms_table_next(core->table, &pos, owner)) != (struct ms_entry *) 0) {
+		if (entry_kind(e) != MS_KIND_TUPLE)
+			continue;
 		cookie = tuple_remove(core, e);
 		if (release)
 			release(cookie, arg);
 		removed++;
 	}
+	return removed;
+}
+
+uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
+			 void (*release)(void *cookie, void *arg), void *arg)
+{
+	uint32_t removed;
+
+	if (owner >= MS_MAX_OWNERS)
+		return 0;
+	ms_os_lock(core->lock);
+	removed = unbind_where(core, owner, release, arg);
 	ms_os_unlock(core->lock);
 	return removed;
 }
@@ -317,37 +349,37 @@ uint32_t ms_unbind_owner(struct ms_core *core, uint16_t owner,
 static void registration_of(const struct ms_core *core, const struct ms_entry *e,
 			    struct ms_registration *reg)
 {
-	uint8_t family = ms_entry_family(e);
 	struct ms_key key;
+	uint8_t family;
 
 	ms_entry_key(e, &key);
+	family = key_family(&key);
 	__builtin_memset(reg, 0, sizeof(*reg));
 	reg->tuple.family = family;
-	reg->tuple.proto = (uint8_t) (e->meta >> 16);
-	reg->tuple.port = (uint16_t) e->meta;
+	reg->tuple.proto = (uint8_t) (key.w[2] >> 16);
+	reg->tuple.port = (uint16_t) key.w[2];
 	ms_addr_from_key(reg->tuple.addr, &key, family);
-	reg->owner = e->owner;
+	reg->owner = ms_entry_owner(e);
 	ms_table_counters(core, e, &reg->packets, &reg->bytes);
 	reg->cookie = e->cookie;
 }
 
+/* In the table's order, which a growth reshuffles. */
 void ms_foreach(struct ms_core *core, int (*visit)(const struct ms_registration *reg, void *arg),
 		void *arg)
 {
 	struct ms_registration reg;
-	unsigned owner;
+	uint32_t pos = 0;
 	struct ms_entry *e;
 
 	ms_os_lock(core->lock);
-	for (owner = 0; owner < MS_MAX_OWNERS; owner++)
-		for (e = core->owner_head[owner]; e; e = e->owner_next) {
-			if (e->kind != MS_KIND_TUPLE)
-				continue;
-			registration_of(core, e, &reg);
-			if (visit(&reg, arg))
-				goto out;
-		}
-out:
+	while ((e = ms_table_next(core->table, &pos, MS_ANY_OWNER)) != (struct ms_entry *) 0) {
+		if (entry_kind(e) != MS_KIND_TUPLE)
+			continue;
+		registration_of(core, e, &reg);
+		if (visit(&reg, arg))
+			break;
+	}
 	ms_os_unlock(core->lock);
 }
 
@@ -406,12 +438,11 @@ void ms_stats_read(struct ms_core *core, struct ms_stats *out)
 /* No reader may be running: the glue has unhooked the core from the switch first. */
 void ms_core_destroy(struct ms_core *core, void (*release)(void *cookie, void *arg), void *arg)
 {
-	unsigned owner;
-
 	if (!core)
 		return;
-	for (owner = 0; owner < MS_MAX_OWNERS; owner++)
-		ms_unbind_owner(core, (uint16_t) owner, release, arg);
+	ms_os_lock(core->lock);
+	unbind_where(core, MS_ANY_OWNER, release, arg);
+	ms_os_unlock(core->lock);
 	ms_table_free_now(core->table);
 	ms_os_percpu_free(core->stats);
 	ms_os_lock_destroy(core->lock);

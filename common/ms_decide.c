@@ -17,15 +17,6 @@ static inline void flow_key(struct ms_key *key, const uint8_t *addr, uint8_t fam
 	key->w[2] = ms_key_meta(family, proto, port, MS_KIND_TUPLE);
 }
 
-/* For the slow paths, which hold the entry itself: straight into its counters. */
-static inline void count_hit(struct ms_entry *e, uint32_t len)
-{
-	/* Plain increments: per-tuple counters may lose updates when several
-	 * CPUs hit one tuple at once; the per-reason counters are exact. */
-	MS_STORE(&e->packets, MS_LOAD(&e->packets) + 1);
-	MS_STORE(&e->bytes, MS_LOAD(&e->bytes) + len);
-}
-
 /*
  * Exact then wildcard; *wildcard says which matched, *owner whose it is (from
  * the bucket, without waiting for the entry), and the entry and *tally are
@@ -36,7 +27,7 @@ static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core, 
 							  bool *wildcard, uint16_t *owner,
 							  uint32_t **tally)
 {
-	struct ms_entry *e = ms_table_find_owner(t, key, hash, owner, tally);
+	struct ms_entry *e = ms_table_lookup(t, key, hash, owner, tally);
 	uint8_t family = (uint8_t) (key->w[2] >> 24);
 
 	*wildcard = false;
@@ -46,43 +37,29 @@ static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core, 
 	key->w[0] = 0;
 	key->w[1] = 0;
 	*wildcard = true;
-	return ms_table_find_owner(t, key, ms_hash(key, t->seed), owner, tally);
+	return ms_table_lookup(t, key, ms_hash(key, t->seed), owner, tally);
 }
 
-/* Exact then wildcard, as find_tuple_owner(), but the entry is the matched key's own. */
-static MS_ALWAYS_INLINE struct ms_entry *find_tuple(struct ms_core *core, struct ms_table *t,
-						    struct ms_key *key, uint64_t hash,
-						    bool *wildcard)
-{
-	struct ms_entry *e = ms_table_find(t, key, hash);
-	uint8_t family = (uint8_t) (key->w[2] >> 24);
-
-	*wildcard = false;
-	if (e || !MS_LOAD(&core->wildcards[family == MS_FAMILY_INET6])) {
-		return e;
-	}
-	key->w[0] = 0;
-	key->w[1] = 0;
-	*wildcard = true;
-	return ms_table_find(t, key, ms_hash(key, t->seed));
-}
-
+/* The slow paths' lookup of a flow's tuple, exact then wildcard, as find_tuple_owner(). */
 static struct ms_entry *find_flow(struct ms_core *core, struct ms_table *t, const uint8_t *addr,
-				  uint8_t family, uint8_t proto, uint16_t port, bool *wildcard)
+				  uint8_t family, uint8_t proto, uint16_t port, uint16_t *owner,
+				  uint32_t **tally)
 {
 	struct ms_key key;
+	bool wildcard;
 
 	flow_key(&key, addr, family, proto, port);
-	return find_tuple(core, t, &key, ms_hash(&key, t->seed), wildcard);
+	return find_tuple_owner(core, t, &key, ms_hash(&key, t->seed), &wildcard, owner, tally);
 }
 
 static bool owner_claims(struct ms_table *t, const uint8_t *addr, uint8_t family, uint16_t owner)
 {
 	struct ms_key key;
+	uint16_t claimant;
 
 	ms_key_from_addr(&key, addr, family);
 	key.w[2] = ms_key_meta(family, 0, owner, MS_KIND_CLAIM);
-	return ms_table_find(t, &key, ms_hash(&key, t->seed)) != (struct ms_entry *) 0;
+	return ms_table_find(t, &key, ms_hash(&key, t->seed), &claimant) != (struct ms_entry *) 0;
 }
 
 static bool addr_is_zero(const uint8_t *addr, unsigned n)
@@ -184,7 +161,8 @@ static struct ms_decision ingress_other(struct ms_core *core, struct ms_table *t
 {
 	struct ms_decision d;
 	struct ms_entry *e;
-	bool wildcard;
+	uint32_t *tally;
+	uint16_t owner;
 
 	switch (pkt->kind) {
 	case MS_PKT_ARP:
@@ -202,12 +180,13 @@ static struct ms_decision ingress_other(struct ms_core *core, struct ms_table *t
 		return decision(MS_VERDICT_HOST, MS_REASON_FRAG_MISS, 0);
 	case MS_PKT_ICMP_ERROR:
 		/* The quote is a packet the flow sent: its source is the registered side. */
-		e = pkt->inner.family ? find_flow(core, t, pkt->inner.saddr, pkt->inner.family,
-						  pkt->inner.proto, pkt->inner.sport, &wildcard)
-				      : (struct ms_entry *) 0;
+		e = pkt->inner.family
+			? find_flow(core, t, pkt->inner.saddr, pkt->inner.family, pkt->inner.proto,
+				    pkt->inner.sport, &owner, &tally)
+			: (struct ms_entry *) 0;
 		if (e) {
-			count_hit(e, len);
-			d = decision(MS_VERDICT_PORT, MS_REASON_ICMP_ERROR_HIT, e->owner);
+			ms_tally_hit(tally, e, len);
+			d = decision(MS_VERDICT_PORT, MS_REASON_ICMP_ERROR_HIT, owner);
 		} else {
 			d = decision(MS_VERDICT_HOST, MS_REASON_ICMP_ERROR_MISS, 0);
 		}
@@ -319,7 +298,7 @@ static MS_ALWAYS_INLINE struct ms_decision ingress_fast6(struct ms_core *core, c
 	uint16_t owner;
 
 	fast_key_at(&key, frame, MS_FAMILY_INET6, false);
-	e = ms_table_find_owner(t, &key, ms_hash(&key, t->seed), &owner, &tally);
+	e = ms_table_lookup(t, &key, ms_hash(&key, t->seed), &owner, &tally);
 	if (MS_LIKELY(e)) {
 		ms_tally_hit(tally, e, len);
 		return ms_count_decision(core, MS_DIR_INGRESS,
@@ -404,7 +383,8 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, struct ms_tabl
 {
 	unsigned n = pkt->flow.family == MS_FAMILY_INET ? 4 : 16;
 	struct ms_entry *e;
-	bool wildcard;
+	uint32_t *tally;
+	uint16_t holder;
 
 	/* The quote is a packet the stack received: its destination is the stack's
 	 * tuple, and the error must come from that very address. */
@@ -412,10 +392,10 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, struct ms_tabl
 	    __builtin_memcmp(pkt->inner.daddr, pkt->flow.saddr, n) != 0)
 		return decision(MS_VERDICT_DROP, MS_REASON_ICMP_ERROR_MISS, 0);
 	e = find_flow(core, t, pkt->inner.daddr, pkt->inner.family, pkt->inner.proto,
-		      pkt->inner.dport, &wildcard);
-	if (!e || e->owner != owner)
+		      pkt->inner.dport, &holder, &tally);
+	if (!e || holder != owner)
 		return decision(MS_VERDICT_DROP, MS_REASON_ICMP_ERROR_MISS, 0);
-	count_hit(e, len);
+	ms_tally_hit(tally, e, len);
 	return decision(MS_VERDICT_NIC, MS_REASON_ICMP_ERROR_HIT, 0);
 }
 
@@ -554,7 +534,7 @@ static MS_ALWAYS_INLINE struct ms_decision egress_fast6(struct ms_core *core, co
 	uint16_t owner;
 
 	fast_key_at(&key, frame, MS_FAMILY_INET6, true);
-	e = ms_table_find_owner(t, &key, ms_hash(&key, t->seed), &owner, &tally);
+	e = ms_table_lookup(t, &key, ms_hash(&key, t->seed), &owner, &tally);
 	if (MS_LIKELY(e)) {
 		if (MS_UNLIKELY(owner != src_owner))
 			return ms_count_decision(core, MS_DIR_EGRESS,
@@ -662,13 +642,15 @@ void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const u
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
 {
 	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_entry *e;
-	bool wildcard;
+	uint32_t *tally;
+	uint16_t owner;
 
 	if (!ms_tuple_valid(tuple))
 		return -1;
-	e = find_flow(core, t, tuple->addr, tuple->family, tuple->proto, tuple->port, &wildcard);
-	return e ? e->owner : -1;
+	return find_flow(core, t, tuple->addr, tuple->family, tuple->proto, tuple->port, &owner,
+			 &tally)
+		   ? owner
+		   : -1;
 }
 
 /* Counting for the glue: the same per-CPU blocks, the same exactness, as the decisions. */

@@ -77,19 +77,15 @@ static inline bool ms_key_equal(const struct ms_key *a, const struct ms_key *b)
 }
 
 /*
- * One registration (or claim): 64 bytes.  The data path reads it only to
- * confirm an IPv6 key (the bucket slot already holds an IPv4 key and the
- * owner) and writes it only when a slot's tally fills up: packets and bytes
- * here are what the slot's tally (struct ms_bucket) has not yet folded in.
- * The writer-only fields share their bytes with the deferred-free head,
- * which is written only once the entry is unpublished and unlinked.
+ * One registration (or claim).  Readers write only packets and bytes (what
+ * the slot's tally, struct ms_bucket, has not yet folded in) and read only
+ * an IPv6 entry's key; everything else is the writers', and shares its
+ * bytes with the deferred-free head, which is written only once the entry
+ * is unpublished.  An IPv4 entry is this alone, 32 bytes: its slot's check
+ * word holds its whole key and owner (ms_table_read.h), and `word` keeps a
+ * copy for the writers.  Other entries are struct ms_entry6.
  */
 struct ms_entry {
-	uint64_t addr[2]; /* the key's w[0] and w[1] */
-	uint32_t meta;	  /* the key's w[2] below bit 32: port, protocol, family */
-	uint8_t kind;	  /* enum ms_entry_kind */
-	uint8_t unused;
-	uint16_t owner;
 	uint64_t packets;
 	uint64_t bytes;
 	union {
@@ -98,23 +94,53 @@ struct ms_entry {
 				void *cookie;	 /* MS_KIND_TUPLE */
 				uint32_t claims; /* MS_KIND_CLAIM: how many exact tuples back it */
 			};
-			struct ms_entry *owner_next; /* this owner's list, writers only */
-			struct ms_entry *owner_prev;
+			/* MS_ENTRY_EXACT set: an IPv4 entry, and this is its check
+			 * word with the owner (ms_check4()).  Clear: the owner. */
+			uint64_t word;
 		};
 		struct ms_deferred deferred;
 	};
 };
 
-static inline void ms_entry_key(const struct ms_entry *e, struct ms_key *key)
+/* Bit 52 of a check word (MS_CHECK_EXACT): set in an IPv4 entry's word. */
+#define MS_ENTRY_EXACT (1ull << 52)
+
+/*
+ * An IPv6 entry: its key, which readers compare a frame's with, first (the
+ * bytes a lookup reads, at the start of the allocation's cache line), then
+ * the head, whose deferred-free head never overwrites the key.  56 bytes,
+ * which the kernels' general allocators (and glibc's) round to 64: that is
+ * what is allocated and counted.
+ */
+struct ms_entry6 {
+	uint64_t addr[2]; /* the key's w[0] and w[1] */
+	uint64_t meta;	  /* the key's w[2]: port, protocol, family, kind */
+	struct ms_entry head;
+};
+
+#define MS_ENTRY4_BYTES ((size_t) sizeof(struct ms_entry))
+#define MS_ENTRY6_BYTES ((size_t) 64)
+
+static inline bool ms_entry_exact(const struct ms_entry *e)
 {
-	key->w[0] = e->addr[0];
-	key->w[1] = e->addr[1];
-	key->w[2] = (uint64_t) e->meta | (uint64_t) e->kind << 32;
+	return (e->word & MS_ENTRY_EXACT) != 0;
 }
 
-static inline uint8_t ms_entry_family(const struct ms_entry *e)
+static inline struct ms_entry6 *ms_entry6_of(struct ms_entry *e)
 {
-	return (uint8_t) (e->meta >> 24);
+	return MS_CONTAINER_OF(e, struct ms_entry6, head);
+}
+
+static inline const struct ms_entry6 *ms_entry6_of_const(const struct ms_entry *e)
+{
+	return (
+	    const struct ms_entry6 *) (const void *) ((const char *) e -
+						      __builtin_offsetof(struct ms_entry6, head));
+}
+
+static inline size_t ms_entry_bytes(const struct ms_entry *e)
+{
+	return ms_entry_exact(e) ? MS_ENTRY4_BYTES : MS_ENTRY6_BYTES;
 }
 
 #define MS_BUCKET_SLOTS 3
@@ -237,8 +263,7 @@ struct ms_core {
 	uint32_t wildcards[2];	/* per family: lets the miss path skip a probe */
 	size_t bytes;		/* everything allocated for this core */
 	struct ms_os_lock *lock;
-	void *stats; /* per-CPU struct ms_stats */
-	struct ms_entry *owner_head[MS_MAX_OWNERS];
+	void *stats;					     /* per-CPU struct ms_stats */
 	struct ms_search_node search[MS_TABLE_SEARCH_NODES]; /* writers' scratch */
 	struct ms_frag_slot frag[MS_DIR__COUNT][MS_FRAG_SLOTS];
 };
@@ -343,9 +368,18 @@ static inline bool ms_ipv6_simple(const uint8_t *f, uint32_t len)
 struct ms_table *ms_table_alloc(uint32_t buckets, uint64_t seed);
 enum ms_status ms_table_init(struct ms_core *core);
 void ms_table_free_now(struct ms_table *table);
+/* A live entry's key and owner (writers; ms_table.c). */
+void ms_entry_key(const struct ms_entry *e, struct ms_key *key);
+uint16_t ms_entry_owner(const struct ms_entry *e);
 /* Writers: */
 enum ms_status ms_table_insert(struct ms_core *core, struct ms_entry *entry);
 void ms_table_remove(struct ms_core *core, struct ms_entry *entry);
+/*
+ * Writers' walk: the entry of the first occupied slot at or after *pos whose
+ * owner is `owner` (any, with MS_ANY_OWNER), or NULL; *pos moves past it.
+ */
+#define MS_ANY_OWNER 0xffffu
+struct ms_entry *ms_table_next(const struct ms_table *t, uint32_t *pos, unsigned owner);
 /* An entry's counters with its slot's tally added (under the core's lock). */
 void ms_table_counters(const struct ms_core *core, const struct ms_entry *entry, uint64_t *packets,
 		       uint64_t *bytes);

@@ -58,17 +58,17 @@ static void table_free_deferred(struct ms_deferred *head)
 }
 
 struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uint64_t check,
-				      uint32_t first, bool confirm)
+				      uint32_t first)
 {
 	struct ms_found found = { (struct ms_entry *) 0, (uint32_t *) 0, 0 };
 	uint32_t moves;
 
 	do {
 		moves = MS_LOAD_ACQUIRE(&t->moves);
-		if (ms_bucket_match(&t->bucket[first], &key, check, confirm, false, &found.owner,
+		if (ms_bucket_match(&t->bucket[first], &key, check, false, &found.owner,
 				    &found.entry, &found.tally) ||
 		    ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], &key, check,
-				    confirm, false, &found.owner, &found.entry, &found.tally))
+				    false, &found.owner, &found.entry, &found.tally))
 			return found;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while (MS_LOAD(&t->moves) != moves);
@@ -76,15 +76,44 @@ struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uin
 	return found;
 }
 
+/* An IPv4 entry's word is its check word; an IPv6 entry's key is hashed. */
 static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, uint64_t *check)
 {
 	struct ms_key key;
 	uint64_t hash;
 
+	if (ms_entry_exact(e)) {
+		*check = e->word;
+		return ms_hash4(e->word, t->seed);
+	}
 	ms_entry_key(e, &key);
 	hash = ms_hash(&key, t->seed);
-	*check = ms_check_of(&key, hash) | (uint64_t) e->owner << MS_CHECK_OWNER_BIT;
+	*check = ms_check_of(&key, hash) | (uint64_t) ms_entry_owner(e) << MS_CHECK_OWNER_BIT;
 	return hash;
+}
+
+void ms_entry_key(const struct ms_entry *e, struct ms_key *key)
+{
+	const struct ms_entry6 *e6;
+	uint64_t w = e->word;
+
+	if (ms_entry_exact(e)) { /* the inverse of ms_check4() */
+		key->w[0] = (uint32_t) w;
+		key->w[1] = 0;
+		key->w[2] = ms_key_meta(MS_FAMILY_INET,
+					(uint8_t) (MS_PROTO_CLASS_OWNERS >> ((w >> 48 & 7u) * 8)),
+					(uint16_t) (w >> 32), (unsigned) (w >> 51 & 1u));
+		return;
+	}
+	e6 = ms_entry6_of_const(e);
+	key->w[0] = e6->addr[0];
+	key->w[1] = e6->addr[1];
+	key->w[2] = e6->meta;
+}
+
+uint16_t ms_entry_owner(const struct ms_entry *e)
+{
+	return (uint16_t) (ms_entry_exact(e) ? e->word >> MS_CHECK_OWNER_BIT : e->word);
 }
 
 /* An entry's first bucket in this table. */
@@ -350,6 +379,23 @@ void ms_table_remove(struct ms_core *core, struct ms_entry *e)
 			away_add(core->table, first, -1);
 		core->table->used--;
 	}
+}
+
+struct ms_entry *ms_table_next(const struct ms_table *t, uint32_t *pos, unsigned owner)
+{
+	uint64_t slots = (uint64_t) t->buckets * MS_BUCKET_SLOTS;
+
+	for (; *pos < slots; (*pos)++) {
+		const struct ms_slot *slot =
+		    &t->bucket[*pos / MS_BUCKET_SLOTS].slot[*pos % MS_BUCKET_SLOTS];
+
+		if (slot->check &&
+		    (owner == MS_ANY_OWNER || slot->check >> MS_CHECK_OWNER_BIT == owner)) {
+			(*pos)++;
+			return slot->entry;
+		}
+	}
+	return (struct ms_entry *) 0;
 }
 
 void ms_table_counters(const struct ms_core *core, const struct ms_entry *e, uint64_t *packets,

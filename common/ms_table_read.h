@@ -20,12 +20,16 @@
 
 _Static_assert(MS_MAX_OWNERS <= 256, "owners must fit the check word's top byte");
 _Static_assert(sizeof(struct ms_bucket) == 64, "a bucket is one cache line");
+_Static_assert(sizeof(struct ms_entry) == 32 && sizeof(struct ms_entry6) <= MS_ENTRY6_BYTES,
+	       "entry sizes as counted");
 _Static_assert(MS_BUCKET_SLOTS == 3, "ms_bucket_mask() compares three slots without a loop");
 
 #define MS_CHECK_EXACT	   (1ull << 52)
 #define MS_CHECK_USED	   (1ull << 53)
 #define MS_CHECK_KEY_MASK  ((1ull << 56) - 1)
 #define MS_CHECK_OWNER_BIT 56
+
+_Static_assert(MS_ENTRY_EXACT == MS_CHECK_EXACT, "an IPv4 entry's word is its check word");
 
 /*
  * The protocols a key can hold (0 for claims, TCP, UDP, DCCP, SCTP,
@@ -139,10 +143,13 @@ static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash
 	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
 }
 
+/* An IPv6 entry's key against a lookup's (an IPv4 entry has none: its check word is it). */
 static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_key *key)
 {
-	return ((e->addr[0] ^ key->w[0]) | (e->addr[1] ^ key->w[1]) |
-		((e->meta | (uint64_t) e->kind << 32) ^ key->w[2])) == 0;
+	const struct ms_entry6 *e6 = ms_entry6_of_const(e);
+
+	return ((e6->addr[0] ^ key->w[0]) | (e6->addr[1] ^ key->w[1]) | (e6->meta ^ key->w[2])) ==
+	       0;
 }
 
 /* Which of a bucket's slots hold this check word (owner bits aside), as bits 0..2. */
@@ -162,10 +169,11 @@ static MS_ALWAYS_INLINE unsigned ms_bucket_mask(const struct ms_bucket *b, uint6
  * slot may change under a reader: writers fill entry before check (release)
  * and empty a slot by clearing check alone, so an entry loaded after a matching
  * check is valid memory until the read-side section ends, but may already be
- * another key's (the slot emptied and filled again in between).  With
- * `confirm`, every match is checked against the entry's key; without it an
- * IPv4 match is believed from the check word alone: its owner is right, and
- * the entry and tally are only good for counting.
+ * another key's (the slot emptied and filled again in between).  An IPv6
+ * match is checked against the entry's key; an IPv4 match is believed from
+ * the check word alone: its owner is right, and the entry and tally are
+ * only good for counting.  Under the writers' lock nothing changes, and
+ * the entry is the key's own.
  *
  * With `branchless`, the slots are compared into a bit mask and the first
  * match taken from it, without a branch per slot: in a table larger than
@@ -174,9 +182,8 @@ static MS_ALWAYS_INLINE unsigned ms_bucket_mask(const struct ms_bucket *b, uint6
  * frames (their cache misses).  A small table is faster with the branches.
  */
 static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct ms_key *key,
-					     uint64_t check, bool confirm, bool branchless,
-					     uint16_t *owner, struct ms_entry **entry,
-					     uint32_t **tally)
+					     uint64_t check, bool branchless, uint16_t *owner,
+					     struct ms_entry **entry, uint32_t **tally)
 {
 	unsigned i, matches;
 
@@ -188,7 +195,7 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 			if ((c ^ check) & MS_CHECK_KEY_MASK)
 				continue;
 			e = MS_LOAD(&b->slot[i].entry);
-			if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
+			if ((check & MS_CHECK_EXACT) || ms_entry_has_key(e, key)) {
 				*owner = (uint16_t) (c >> MS_CHECK_OWNER_BIT);
 				*entry = e;
 				*tally = &b->tally[i];
@@ -208,7 +215,7 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 		if ((c ^ check) & MS_CHECK_KEY_MASK)
 			continue;
 		e = MS_LOAD(&b->slot[i].entry);
-		if (((check & MS_CHECK_EXACT) && !confirm) || ms_entry_has_key(e, key)) {
+		if ((check & MS_CHECK_EXACT) || ms_entry_has_key(e, key)) {
 			*owner = (uint16_t) (c >> MS_CHECK_OWNER_BIT);
 			*entry = e;
 			*tally = &b->tally[i];
@@ -236,7 +243,7 @@ static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_
 	for (i = 0; i < 2; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
 			if (((MS_LOAD(&b[i]->slot[s].check) ^ check) & MS_CHECK_KEY_MASK) == 0) {
-				MS_PREFETCH(MS_LOAD(&b[i]->slot[s].entry));
+				MS_PREFETCH(ms_entry6_of_const(MS_LOAD(&b[i]->slot[s].entry)));
 				return;
 			}
 }
@@ -253,7 +260,7 @@ struct ms_found {
 };
 
 struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uint64_t check,
-				      uint32_t first, bool confirm);
+				      uint32_t first);
 
 /*
  * A miss is only believed if no writer moved a slot between buckets
@@ -267,22 +274,22 @@ struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uin
  */
 static MS_ALWAYS_INLINE struct ms_entry *
 ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check, uint32_t first,
-		   bool confirm, bool branchless, uint16_t *owner, uint32_t **tally)
+		   bool branchless, uint16_t *owner, uint32_t **tally)
 {
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
 	struct ms_entry *e = (struct ms_entry *) 0;
 	struct ms_found found;
 
-	if (MS_LIKELY(ms_bucket_match(&t->bucket[first], key, check, confirm, branchless, owner, &e,
-				      tally) ||
-		      (MS_LOAD_ACQUIRE(&t->bucket[first].away) &&
-		       ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key, check,
-				       confirm, branchless, owner, &e, tally))))
+	if (MS_LIKELY(
+		ms_bucket_match(&t->bucket[first], key, check, branchless, owner, &e, tally) ||
+		(MS_LOAD_ACQUIRE(&t->bucket[first].away) &&
+		 ms_bucket_match(&t->bucket[ms_other_bucket(t, first, check)], key, check,
+				 branchless, owner, &e, tally))))
 		return e;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (MS_LIKELY(MS_LOAD(&t->moves) == moves))
 		return (struct ms_entry *) 0;
-	found = ms_table_lookup_again(t, *key, check, first, confirm);
+	found = ms_table_lookup_again(t, *key, check, first);
 	*owner = found.owner;
 	*tally = found.tally;
 	return found.entry;
@@ -295,29 +302,15 @@ ms_table_lookup_in(struct ms_table *t, const struct ms_key *key, uint64_t check,
  */
 static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
 							 const struct ms_key *key, uint64_t hash,
-							 bool confirm, uint16_t *owner,
-							 uint32_t **tally)
+							 uint16_t *owner, uint32_t **tally)
 {
 	uint64_t check = ms_check_of(key, hash);
 	uint32_t first = ms_first_bucket(t, hash);
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS)
-		return ms_table_lookup_in(t, key, check, first, confirm, false, owner, tally);
+		return ms_table_lookup_in(t, key, check, first, false, owner, tally);
 	MS_PREFETCH(&t->bucket[ms_other_bucket(t, first, check)]);
-	return ms_table_lookup_in(t, key, check, first, confirm, true, owner, tally);
-}
-
-/*
- * The data path's lookup: the owner of the key, decided from the bucket
- * line for IPv4, and an entry and tally to count the frame on (NULL: no
- * match).
- */
-static MS_ALWAYS_INLINE struct ms_entry *ms_table_find_owner(struct ms_table *t,
-							     const struct ms_key *key,
-							     uint64_t hash, uint16_t *owner,
-							     uint32_t **tally)
-{
-	return ms_table_lookup(t, key, hash, false, owner, tally);
+	return ms_table_lookup_in(t, key, check, first, true, owner, tally);
 }
 
 /*
@@ -395,14 +388,17 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64
 	return MS_PROBE_HIT;
 }
 
-/* The key's own entry, or NULL. */
+/*
+ * The key's entry and its owner, or NULL.  A reader may be given another
+ * key's IPv4 entry (ms_bucket_match()): good for counting, never to be
+ * read.  Under the writers' lock it is the key's own.
+ */
 static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const struct ms_key *key,
-						       uint64_t hash)
+						       uint64_t hash, uint16_t *owner)
 {
 	uint32_t *tally;
-	uint16_t owner;
 
-	return ms_table_lookup(t, key, hash, true, &owner, &tally);
+	return ms_table_lookup(t, key, hash, owner, &tally);
 }
 
 /*

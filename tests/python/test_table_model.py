@@ -22,9 +22,11 @@ ADDRS = {
         bytes.fromhex("fe80" + "0" * 27 + "2"),
     ],
 }
-PROTOS = [6, 17, 132]
-PORTS = [53, 80, 65535]
-OWNERS = [1, 2, 3, 254]
+# Every protocol a key can hold, and owners at both ends of the check word's owner byte:
+# an IPv4 entry keeps its key only in that word (common/ms_internal.h).
+PROTOS = [6, 17, 33, 132, 136]
+PORTS = [0, 53, 80, 65535]
+OWNERS = [0, 1, 2, 254, 255]
 
 
 @dataclass(frozen=True)
