@@ -85,16 +85,29 @@ static bool tuple_is_wildcard(const struct ms_tuple *tuple)
 	return true;
 }
 
-static void tuple_key(struct ms_key *key, const struct ms_tuple *tuple)
+/*
+ * A tuple's table key, its IPv6 address as the number given (0 for the
+ * unspecified address).
+ */
+static void tuple_key(struct ms_key *key, const struct ms_tuple *tuple, uint32_t number)
 {
-	ms_key_from_addr(key, tuple->addr, tuple->family);
+	if (tuple->family == MS_FAMILY_INET6) {
+		key->w[0] = number;
+		key->w[1] = 0;
+	} else {
+		ms_key_from_addr(key, tuple->addr, tuple->family);
+	}
 	key->w[2] = ms_key_meta(tuple->family, tuple->proto, tuple->port, MS_KIND_TUPLE);
 }
 
-static void claim_key(struct ms_key *key, const struct ms_tuple *tuple, uint16_t owner)
+/* The key of the claim that a tuple's key (an exact address) needs. */
+static void claim_key(struct ms_key *key, const struct ms_key *tuple_key, uint16_t owner)
 {
-	ms_key_from_addr(key, tuple->addr, tuple->family);
-	key->w[2] = ms_key_meta(tuple->family, 0, owner, MS_KIND_CLAIM);
+	uint8_t family = (uint8_t) (tuple_key->w[2] >> 24);
+
+	key->w[0] = tuple_key->w[0];
+	key->w[1] = tuple_key->w[1];
+	key->w[2] = ms_key_meta(family, 0, owner, MS_KIND_CLAIM);
 }
 
 static struct ms_entry *find_locked(struct ms_core *core, const struct ms_key *key)
@@ -109,6 +122,27 @@ static uint8_t key_family(const struct ms_key *key)
 	return (uint8_t) (key->w[2] >> 24);
 }
 
+/* The IPv6 address number a key uses, or 0. */
+static uint32_t key_number(const struct ms_key *key)
+{
+	return key_family(key) == MS_FAMILY_INET6 ? (uint32_t) key->w[0] : 0u;
+}
+
+/*
+ * A tuple's key for a lookup: false when it is an IPv6 tuple on an address
+ * no registration uses, which no key can then match.
+ */
+static bool tuple_key_known(struct ms_core *core, struct ms_key *key, const struct ms_tuple *tuple)
+{
+	uint32_t number = 0;
+
+	if (tuple->family == MS_FAMILY_INET6 && !tuple_is_wildcard(tuple) &&
+	    ms_addr6_number(core, tuple->addr, false, &number) != MS_OK)
+		return false;
+	tuple_key(key, tuple, number);
+	return true;
+}
+
 static unsigned entry_kind(const struct ms_entry *e)
 {
 	struct ms_key key;
@@ -117,75 +151,58 @@ static unsigned entry_kind(const struct ms_entry *e)
 	return (unsigned) (key.w[2] >> 32);
 }
 
-/* An IPv4 key needs no room in its entry: the entry keeps its check word. */
+/* A tuple's or claim's entry: its key lives in its slot's check word, and in `word`. */
 static struct ms_entry *entry_new(struct ms_core *core, const struct ms_key *key, uint16_t owner)
 {
-	struct ms_entry6 *e6;
-	struct ms_entry *e;
+	struct ms_entry *e = (struct ms_entry *) ms_os_zalloc(sizeof(*e));
 
-	if (key_family(key) == MS_FAMILY_INET) {
-		e = (struct ms_entry *) ms_os_zalloc(MS_ENTRY4_BYTES);
-		if (!e)
-			return e;
-		e->word = ms_check4_of(key) | (uint64_t) owner << MS_CHECK_OWNER_BIT;
-	} else {
-		e6 = (struct ms_entry6 *) ms_os_zalloc(MS_ENTRY6_BYTES);
-		if (!e6)
-			return (struct ms_entry *) 0;
-		e6->addr[0] = key->w[0];
-		e6->addr[1] = key->w[1];
-		e6->meta = key->w[2];
-		e = &e6->head;
-		e->word = owner;
-	}
-	core->bytes += ms_entry_bytes(e);
+	if (!e)
+		return e;
+	e->word = ms_check_exact_of(key) | (uint64_t) owner << MS_CHECK_OWNER_BIT;
+	if (key_number(key))
+		ms_addr6_use(core, key_number(key), 1);
+	core->bytes += sizeof(*e);
 	return e;
 }
 
-/* What was allocated for an entry. */
-static void entry_free(struct ms_entry *e)
+static void entry_gone(struct ms_core *core, struct ms_entry *e)
 {
-	if (ms_entry_exact(e))
-		ms_os_free(e, MS_ENTRY4_BYTES);
-	else
-		ms_os_free(ms_entry6_of(e), MS_ENTRY6_BYTES);
+	struct ms_key key;
+
+	ms_entry_key(e, &key);
+	core->bytes -= sizeof(*e);
+	if (key_number(&key))
+		ms_addr6_use(core, key_number(&key), -1);
 }
 
 /* Only for an entry never published. */
 static void entry_free_now(struct ms_core *core, struct ms_entry *e)
 {
-	core->bytes -= ms_entry_bytes(e);
-	entry_free(e);
+	entry_gone(core, e);
+	ms_os_free(e, sizeof(*e));
 }
 
-static void entry4_free_deferred(struct ms_deferred *head)
+static void entry_free_deferred(struct ms_deferred *head)
 {
-	ms_os_free(MS_CONTAINER_OF(head, struct ms_entry, deferred), MS_ENTRY4_BYTES);
-}
-
-/* The head's word is overwritten by now: which kind of entry is in the callback. */
-static void entry6_free_deferred(struct ms_deferred *head)
-{
-	ms_os_free(ms_entry6_of(MS_CONTAINER_OF(head, struct ms_entry, deferred)), MS_ENTRY6_BYTES);
+	ms_os_free(MS_CONTAINER_OF(head, struct ms_entry, deferred), sizeof(struct ms_entry));
 }
 
 /* Unpublishes an entry; its memory goes after the readers that may hold it. */
 static void entry_retire(struct ms_core *core, struct ms_entry *e)
 {
-	bool exact = ms_entry_exact(e);
-
 	ms_table_remove(core, e);
-	core->bytes -= ms_entry_bytes(e);
-	ms_os_defer_free(&e->deferred, exact ? entry4_free_deferred : entry6_free_deferred);
+	entry_gone(core, e);
+	ms_os_defer_free(&e->deferred, entry_free_deferred);
 }
 
-static enum ms_status claim_get(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner)
+static enum ms_status claim_get(struct ms_core *core, const struct ms_key *tuple_key,
+				uint16_t owner)
 {
 	struct ms_key key;
 	struct ms_entry *e;
 	enum ms_status st;
 
-	claim_key(&key, tuple, owner);
+	claim_key(&key, tuple_key, owner);
 	e = find_locked(core, &key);
 	if (e) {
 		e->claims++;
@@ -201,35 +218,31 @@ static enum ms_status claim_get(struct ms_core *core, const struct ms_tuple *tup
 	return st;
 }
 
-static void claim_put(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner)
+static void claim_put(struct ms_core *core, const struct ms_key *tuple_key, uint16_t owner)
 {
 	struct ms_key key;
 	struct ms_entry *e;
 
-	claim_key(&key, tuple, owner);
+	claim_key(&key, tuple_key, owner);
 	e = find_locked(core, &key);
 	if (e && --e->claims == 0)
 		entry_retire(core, e);
 }
 
-static enum ms_status bind_locked(struct ms_core *core, const struct ms_tuple *tuple,
-				  uint16_t owner, void *cookie)
+static enum ms_status tuple_add(struct ms_core *core, const struct ms_key *key, bool wildcard,
+				uint16_t owner, void *cookie)
 {
-	bool wildcard = tuple_is_wildcard(tuple);
-	struct ms_key key;
-	struct ms_entry *e;
+	struct ms_entry *e = find_locked(core, key);
 	enum ms_status st;
 
-	tuple_key(&key, tuple);
-	e = find_locked(core, &key);
 	if (e)
 		return ms_entry_owner(e) == owner ? MS_ERR_EXISTS : MS_ERR_INUSE;
 	if (!wildcard) {
-		st = claim_get(core, tuple, owner);
+		st = claim_get(core, key, owner);
 		if (st != MS_OK)
 			return st;
 	}
-	e = entry_new(core, &key, owner);
+	e = entry_new(core, key, owner);
 	if (e)
 		e->cookie = cookie;
 	st = e ? ms_table_insert(core, e) : MS_ERR_NOMEM;
@@ -237,14 +250,34 @@ static enum ms_status bind_locked(struct ms_core *core, const struct ms_tuple *t
 		if (e)
 			entry_free_now(core, e);
 		if (!wildcard)
-			claim_put(core, tuple, owner);
+			claim_put(core, key, owner);
 		return st;
 	}
 	core->count++;
-	if (wildcard)
+	return MS_OK;
+}
+
+static enum ms_status bind_locked(struct ms_core *core, const struct ms_tuple *tuple,
+				  uint16_t owner, void *cookie)
+{
+	bool wildcard = tuple_is_wildcard(tuple);
+	uint32_t number = 0;
+	struct ms_key key;
+	enum ms_status st;
+
+	if (tuple->family == MS_FAMILY_INET6 && !wildcard) {
+		st = ms_addr6_number(core, tuple->addr, true, &number);
+		if (st != MS_OK)
+			return st;
+	}
+	tuple_key(&key, tuple, number);
+	st = tuple_add(core, &key, wildcard, owner, cookie);
+	if (number)
+		ms_addr6_drop_unused(core, number); /* made for a BIND that failed */
+	if (st == MS_OK && wildcard)
 		MS_STORE(&core->wildcards[tuple->family == MS_FAMILY_INET6],
 			 core->wildcards[tuple->family == MS_FAMILY_INET6] + 1);
-	return MS_OK;
+	return st;
 }
 
 enum ms_status ms_bind(struct ms_core *core, const struct ms_tuple *tuple, uint16_t owner,
@@ -263,24 +296,18 @@ enum ms_status ms_bind(struct ms_core *core, const struct ms_tuple *tuple, uint1
 /* Removes a tuple entry and what it holds; returns its cookie. */
 static void *tuple_remove(struct ms_core *core, struct ms_entry *e)
 {
-	struct ms_tuple tuple;
 	struct ms_key key;
 	void *cookie = e->cookie;
-	bool wildcard;
 	uint8_t family;
 
 	ms_entry_key(e, &key);
-	wildcard = (key.w[0] | key.w[1]) == 0;
 	family = key_family(&key);
 	core->count--;
-	if (wildcard) {
+	if ((key.w[0] | key.w[1]) == 0)
 		MS_STORE(&core->wildcards[family == MS_FAMILY_INET6],
 			 core->wildcards[family == MS_FAMILY_INET6] - 1);
-	} else {
-		tuple.family = family;
-		ms_addr_from_key(tuple.addr, &key, family);
-		claim_put(core, &tuple, ms_entry_owner(e));
-	}
+	else
+		claim_put(core, &key, ms_entry_owner(e));
 	entry_retire(core, e);
 	return cookie;
 }
@@ -289,15 +316,15 @@ enum ms_status ms_unbind(struct ms_core *core, const struct ms_tuple *tuple, uin
 			 void **cookie_out)
 {
 	struct ms_key key;
-	struct ms_entry *e;
+	struct ms_entry *e = (struct ms_entry *) 0;
 	enum ms_status st = MS_OK;
 	void *cookie = (void *) 0;
 
 	if (!ms_tuple_valid(tuple) || owner >= MS_MAX_OWNERS)
 		return MS_ERR_INVAL;
-	tuple_key(&key, tuple);
 	ms_os_lock(core->lock);
-	e = find_locked(core, &key);
+	if (tuple_key_known(core, &key, tuple))
+		e = find_locked(core, &key);
 	if (!e)
 		st = MS_ERR_NOENT;
 	else if (ms_entry_owner(e) != owner)
@@ -358,7 +385,10 @@ static void registration_of(const struct ms_core *core, const struct ms_entry *e
 	reg->tuple.family = family;
 	reg->tuple.proto = (uint8_t) (key.w[2] >> 16);
 	reg->tuple.port = (uint16_t) key.w[2];
-	ms_addr_from_key(reg->tuple.addr, &key, family);
+	if (key_number(&key))
+		ms_addr6_address(core, key_number(&key), reg->tuple.addr);
+	else
+		ms_addr_from_key(reg->tuple.addr, &key, family);
 	reg->owner = ms_entry_owner(e);
 	ms_table_counters(core, e, &reg->packets, &reg->bytes);
 	reg->cookie = e->cookie;
@@ -387,13 +417,13 @@ enum ms_status ms_query(struct ms_core *core, const struct ms_tuple *tuple,
 			struct ms_registration *out)
 {
 	struct ms_key key;
-	struct ms_entry *e;
+	struct ms_entry *e = (struct ms_entry *) 0;
 
 	if (!ms_tuple_valid(tuple))
 		return MS_ERR_INVAL;
-	tuple_key(&key, tuple);
 	ms_os_lock(core->lock);
-	e = find_locked(core, &key);
+	if (tuple_key_known(core, &key, tuple))
+		e = find_locked(core, &key);
 	if (e)
 		registration_of(core, e, out);
 	ms_os_unlock(core->lock);
@@ -442,6 +472,7 @@ void ms_core_destroy(struct ms_core *core, void (*release)(void *cookie, void *a
 		return;
 	ms_os_lock(core->lock);
 	unbind_where(core, MS_ANY_OWNER, release, arg);
+	ms_addr6_destroy(core);
 	ms_os_unlock(core->lock);
 	ms_table_free_now(core->table);
 	ms_os_percpu_free(core->stats);

@@ -10,25 +10,57 @@ static inline struct ms_decision decision(uint8_t verdict, uint8_t reason, uint1
 	return d;
 }
 
-static inline void flow_key(struct ms_key *key, const uint8_t *addr, uint8_t family, uint8_t proto,
-			    uint16_t port)
+/*
+ * The number of an IPv6 address in the keys, and its record (*rec, which
+ * the caller checks after deciding: ms_addr6_live()), or NULL: 0 for the
+ * unspecified address, MS_NUMBER_NONE, which no key holds, for an address
+ * no registration uses.
+ */
+static MS_ALWAYS_INLINE uint32_t addr6_number(struct ms_table *t, const uint8_t *addr,
+					      const struct ms_addr6 **rec)
 {
-	ms_key_from_addr(key, addr, family);
+	uint64_t hi, lo;
+
+	__builtin_memcpy(&hi, addr, 8);
+	__builtin_memcpy(&lo, addr + 8, 8);
+	*rec = (const struct ms_addr6 *) 0;
+	if (!(hi | lo))
+		return 0;
+	*rec = ms_addr6_find(t, addr);
+	return *rec ? (*rec)->number : MS_NUMBER_NONE;
+}
+
+/* A flow's tuple's key as the table holds it, and for IPv6 its address's record (*rec). */
+static MS_ALWAYS_INLINE void flow_key(struct ms_table *t, struct ms_key *key, const uint8_t *addr,
+				      uint8_t family, uint8_t proto, uint16_t port,
+				      const struct ms_addr6 **rec)
+{
+	*rec = (const struct ms_addr6 *) 0;
+	if (family == MS_FAMILY_INET6) {
+		key->w[0] = addr6_number(t, addr, rec);
+		key->w[1] = 0;
+	} else {
+		ms_key_from_addr(key, addr, family);
+	}
 	key->w[2] = ms_key_meta(family, proto, port, MS_KIND_TUPLE);
 }
 
 /*
  * Exact then wildcard; *wildcard says which matched, *owner whose it is (from
  * the bucket, without waiting for the entry), and the entry and *tally are
- * what to count the frame on (ms_tally_hit).  hash is the exact key's.
+ * what to count the frame on (ms_tally_hit).  hash is the exact key's, rec
+ * the record its IPv6 number came from: an exact match found after the
+ * number went to another address is no match.
  */
-static MS_ALWAYS_INLINE struct ms_entry *find_tuple_owner(struct ms_core *core, struct ms_table *t,
-							  struct ms_key *key, uint64_t hash,
-							  bool *wildcard, uint16_t *owner,
-							  uint32_t **tally)
+static MS_ALWAYS_INLINE struct ms_entry *
+find_tuple_owner(struct ms_core *core, struct ms_table *t, struct ms_key *key, uint64_t hash,
+		 const struct ms_addr6 *rec, bool *wildcard, uint16_t *owner, uint32_t **tally)
 {
 	struct ms_entry *e = ms_table_lookup(t, key, hash, owner, tally);
 	uint8_t family = (uint8_t) (key->w[2] >> 24);
+
+	if (e && rec && !ms_addr6_live(rec))
+		e = (struct ms_entry *) 0;
 
 	*wildcard = false;
 	if (e || !MS_LOAD(&core->wildcards[family == MS_FAMILY_INET6])) {
@@ -45,21 +77,25 @@ static struct ms_entry *find_flow(struct ms_core *core, struct ms_table *t, cons
 				  uint8_t family, uint8_t proto, uint16_t port, uint16_t *owner,
 				  uint32_t **tally)
 {
+	const struct ms_addr6 *rec;
 	struct ms_key key;
 	bool wildcard;
 
-	flow_key(&key, addr, family, proto, port);
-	return find_tuple_owner(core, t, &key, ms_hash(&key, t->seed), &wildcard, owner, tally);
+	flow_key(t, &key, addr, family, proto, port, &rec);
+	return find_tuple_owner(core, t, &key, ms_hash(&key, t->seed), rec, &wildcard, owner,
+				tally);
 }
 
 static bool owner_claims(struct ms_table *t, const uint8_t *addr, uint8_t family, uint16_t owner)
 {
+	const struct ms_addr6 *rec;
 	struct ms_key key;
 	uint16_t claimant;
 
-	ms_key_from_addr(&key, addr, family);
+	flow_key(t, &key, addr, family, 0, owner, &rec);
 	key.w[2] = ms_key_meta(family, 0, owner, MS_KIND_CLAIM);
-	return ms_table_find(t, &key, ms_hash(&key, t->seed), &claimant) != (struct ms_entry *) 0;
+	return ms_table_find(t, &key, ms_hash(&key, t->seed), &claimant) != (struct ms_entry *) 0 &&
+	       (!rec || ms_addr6_live(rec));
 }
 
 static bool addr_is_zero(const uint8_t *addr, unsigned n)
@@ -75,12 +111,12 @@ static bool addr_is_zero(const uint8_t *addr, unsigned n)
 /* Where a frame to this destination tuple goes; key and hash are the exact key's. */
 static MS_ALWAYS_INLINE struct ms_decision ingress_to(struct ms_core *core, struct ms_table *t,
 						      struct ms_key *key, uint64_t hash,
-						      uint32_t len)
+						      const struct ms_addr6 *rec, uint32_t len)
 {
 	bool wildcard;
 	uint16_t owner;
 	uint32_t *tally;
-	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &owner, &tally);
+	struct ms_entry *e = find_tuple_owner(core, t, key, hash, rec, &wildcard, &owner, &tally);
 
 	if (!e)
 		return decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0);
@@ -91,9 +127,9 @@ static MS_ALWAYS_INLINE struct ms_decision ingress_to(struct ms_core *core, stru
 
 static struct ms_decision ingress_ports(struct ms_core *core, struct ms_table *t,
 					const struct ms_pkt *pkt, uint32_t len, struct ms_key *key,
-					uint64_t hash)
+					uint64_t hash, const struct ms_addr6 *rec)
 {
-	struct ms_decision d = ingress_to(core, t, key, hash, len);
+	struct ms_decision d = ingress_to(core, t, key, hash, rec, len);
 
 	if (pkt->first_fragment)
 		ms_frag_remember(core, MS_DIR_INGRESS, pkt, d);
@@ -107,29 +143,18 @@ static struct ms_decision ingress_ports(struct ms_core *core, struct ms_table *t
  * general parser then decides.  What the parser would find for these
  * frames is exactly this key (ms_ipv4_simple(), ms_ipv6_simple()).
  */
-static MS_ALWAYS_INLINE void fast_key_at(struct ms_key *key, const uint8_t *f, uint8_t family,
-					 bool egress)
+static MS_ALWAYS_INLINE bool fast_key(struct ms_table *t, struct ms_key *key, const uint8_t *f,
+				      uint32_t len, bool egress, const struct ms_addr6 **rec)
 {
-	if (family == MS_FAMILY_INET) {
-		ms_key_from_addr(key, f + (egress ? 26 : 30), MS_FAMILY_INET);
-		key->w[2] = ms_key_meta(MS_FAMILY_INET, f[23], ms_rd16(f + (egress ? 34 : 36)),
-					MS_KIND_TUPLE);
-	} else {
-		ms_key_from_addr(key, f + (egress ? 22 : 38), MS_FAMILY_INET6);
-		key->w[2] = ms_key_meta(MS_FAMILY_INET6, f[20], ms_rd16(f + (egress ? 54 : 56)),
-					MS_KIND_TUPLE);
-	}
-}
-
-static MS_ALWAYS_INLINE bool fast_key(struct ms_key *key, const uint8_t *f, uint32_t len,
-				      bool egress)
-{
+	*rec = (const struct ms_addr6 *) 0;
 	if (MS_LIKELY(ms_ipv4_simple(f, len))) {
-		fast_key_at(key, f, MS_FAMILY_INET, egress);
+		flow_key(t, key, f + (egress ? 26 : 30), MS_FAMILY_INET, f[23],
+			 ms_rd16(f + (egress ? 34 : 36)), rec);
 		return true;
 	}
 	if (ms_ipv6_simple(f, len)) {
-		fast_key_at(key, f, MS_FAMILY_INET6, egress);
+		flow_key(t, key, f + (egress ? 22 : 38), MS_FAMILY_INET6, f[20],
+			 ms_rd16(f + (egress ? 54 : 56)), rec);
 		return true;
 	}
 	return false;
@@ -148,10 +173,11 @@ static MS_ALWAYS_INLINE bool fast_source_is_nic(struct ms_core *core, const uint
 	return source == MS_LOAD(family == MS_FAMILY_INET ? &core->nic_ipv4 : &core->nic_ipv6);
 }
 
-static MS_ALWAYS_INLINE bool fast_egress_key(struct ms_core *core, struct ms_key *key,
-					     const uint8_t *f, uint32_t len)
+static MS_ALWAYS_INLINE bool fast_egress_key(struct ms_core *core, struct ms_table *t,
+					     struct ms_key *key, const uint8_t *f, uint32_t len,
+					     const struct ms_addr6 **rec)
 {
-	if (!fast_key(key, f, len, true))
+	if (!fast_key(t, key, f, len, true, rec))
 		return false;
 	return fast_source_is_nic(core, f, (uint8_t) (key->w[2] >> 24));
 }
@@ -202,13 +228,15 @@ static struct ms_decision ingress_other(struct ms_core *core, struct ms_table *t
 static struct ms_decision ingress_one(struct ms_core *core, struct ms_table *t,
 				      const uint8_t *frame, uint32_t len)
 {
+	const struct ms_addr6 *rec;
 	struct ms_pkt pkt;
 	struct ms_key key;
 
 	ms_parse(frame, len, &pkt);
 	if (MS_LIKELY(pkt.kind == MS_PKT_PORTS)) {
-		flow_key(&key, pkt.flow.daddr, pkt.flow.family, pkt.flow.proto, pkt.flow.dport);
-		return ingress_ports(core, t, &pkt, len, &key, ms_hash(&key, t->seed));
+		flow_key(t, &key, pkt.flow.daddr, pkt.flow.family, pkt.flow.proto, pkt.flow.dport,
+			 &rec);
+		return ingress_ports(core, t, &pkt, len, &key, ms_hash(&key, t->seed), rec);
 	}
 	return ingress_other(core, t, &pkt, len);
 }
@@ -238,6 +266,15 @@ static MS_ALWAYS_INLINE uint64_t fast_check4(const uint8_t *f, bool egress)
 			 MS_KIND_TUPLE);
 }
 
+/* The same for a fast-path IPv6 frame's tuple, its address given as its number. */
+static MS_ALWAYS_INLINE uint64_t fast_check6(uint32_t number, const uint8_t *f, bool egress)
+{
+	return ms_check6(number, ms_rd16(f + (egress ? 54 : 56)),
+			 f[20] == MS_PROTO_TCP ? ms_proto_class(MS_PROTO_TCP)
+					       : ms_proto_class(MS_PROTO_UDP),
+			 MS_KIND_TUPLE);
+}
+
 /*
  * A fast-path frame that missed its exact tuple while a wildcard may
  * take it.  It takes the frame, not the key, so that the key stays in the
@@ -246,38 +283,43 @@ static MS_ALWAYS_INLINE uint64_t fast_check4(const uint8_t *f, bool egress)
 static __attribute__((__noinline__)) struct ms_decision
 ingress_rest(struct ms_core *core, struct ms_table *t, const uint8_t *frame, uint32_t len)
 {
+	const struct ms_addr6 *rec;
 	struct ms_key key;
 
-	if (!fast_key(&key, frame, len, false))
+	if (!fast_key(t, &key, frame, len, false, &rec))
 		return ingress_slow(core, frame, len);
 	return ms_count_decision(core, MS_DIR_INGRESS,
-				 ingress_to(core, t, &key, ms_hash(&key, t->seed), len));
+				 ingress_to(core, t, &key, ms_hash(&key, t->seed), rec, len));
 }
 
 /*
- * The common frame, frame by frame, kept to as few instructions as it can
- * be: the processor overlaps one frame's cache misses with the next frames'
- * work only as far as its reorder window reaches, so in a table larger
- * than the cache every instruction here costs a fraction of a miss.  An
- * IPv4 frame is decided from its check word and one bucket line, with no
- * key built and no entry read; whatever is not a plain hit or miss leaves
- * through a call that needs nothing kept for after it.
+ * The common frame, kept to as few instructions as it can be: the
+ * processor overlaps one frame's cache misses with the next frames' work
+ * only as far as its reorder window reaches, so in a table larger than the
+ * cache every instruction here costs a fraction of a miss.  The frame is
+ * decided from its tuple's check word and one bucket line, with no key
+ * built and no entry read; whatever is not a plain hit or miss leaves
+ * through a call that needs nothing kept for after it.  rec is the record
+ * an IPv6 number came from (NULL for IPv4).
  */
-static MS_ALWAYS_INLINE struct ms_decision ingress_fast4(struct ms_core *core, const uint8_t *frame,
-							 uint32_t len)
+static MS_ALWAYS_INLINE struct ms_decision ingress_decide(struct ms_core *core, struct ms_table *t,
+							  uint64_t check,
+							  const struct ms_addr6 *rec,
+							  const uint8_t *frame, uint32_t len)
 {
-	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_probe4 p;
+	struct ms_probe_at p;
 
-	switch (ms_table_probe4(t, fast_check4(frame, false), &p)) {
+	switch (ms_table_probe(t, check, &p)) {
 	case MS_PROBE_HIT:
+		if (MS_UNLIKELY(rec && !ms_addr6_live(rec)))
+			break; /* the number went to another address meanwhile */
 		ms_tally_hit_slot(p.bucket, p.slot, len);
 		return ms_count_decision(
 		    core, MS_DIR_INGRESS,
 		    decision(MS_VERDICT_PORT, MS_REASON_TUPLE_HIT,
 			     (uint16_t) (p.owner_check >> MS_CHECK_OWNER_BIT)));
 	case MS_PROBE_MISS:
-		if (MS_LIKELY(!MS_LOAD(&core->wildcards[0])))
+		if (MS_LIKELY(!MS_LOAD(&core->wildcards[(check & MS_CHECK_V6) != 0])))
 			return ms_count_decision(core, MS_DIR_INGRESS,
 						 decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0));
 		break;
@@ -287,35 +329,34 @@ static MS_ALWAYS_INLINE struct ms_decision ingress_fast4(struct ms_core *core, c
 	return ingress_rest(core, t, frame, len);
 }
 
-/* An IPv6 frame's key is confirmed against the slot's entry. */
-static MS_ALWAYS_INLINE struct ms_decision ingress_fast6(struct ms_core *core, const uint8_t *frame,
-							 uint32_t len)
+/*
+ * A fast-path IPv6 frame's check word, from its address's record (*rec; the
+ * few addresses in use keep theirs in the cache); with no record, one that
+ * no slot holds.
+ */
+static MS_ALWAYS_INLINE uint64_t fast_check6_of(struct ms_table *t, const uint8_t *frame,
+						bool egress, const struct ms_addr6 **rec)
 {
-	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_entry *e;
-	struct ms_key key;
-	uint32_t *tally;
-	uint16_t owner;
-
-	fast_key_at(&key, frame, MS_FAMILY_INET6, false);
-	e = ms_table_lookup(t, &key, ms_hash(&key, t->seed), &owner, &tally);
-	if (MS_LIKELY(e)) {
-		ms_tally_hit(tally, e, len);
-		return ms_count_decision(core, MS_DIR_INGRESS,
-					 decision(MS_VERDICT_PORT, MS_REASON_TUPLE_HIT, owner));
-	}
-	if (!MS_LOAD(&core->wildcards[1]))
-		return ms_count_decision(core, MS_DIR_INGRESS,
-					 decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0));
-	return ingress_rest(core, t, frame, len);
+	*rec = ms_addr6_find(t, frame + (egress ? 22 : 38));
+	return fast_check6(*rec ? (*rec)->number : MS_NUMBER_NONE, frame, egress);
 }
 
 struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
-	if (MS_LIKELY(ms_ipv4_simple(frame, len)))
-		return ingress_fast4(core, frame, len);
-	if (ms_ipv6_simple(frame, len))
-		return ingress_fast6(core, frame, len);
+	struct ms_table *t;
+	const struct ms_addr6 *rec;
+	uint64_t check;
+
+	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
+		t = MS_LOAD_ACQUIRE(&core->table);
+		return ingress_decide(core, t, fast_check4(frame, false),
+				      (const struct ms_addr6 *) 0, frame, len);
+	}
+	if (ms_ipv6_simple(frame, len)) {
+		t = MS_LOAD_ACQUIRE(&core->table);
+		check = fast_check6_of(t, frame, false, &rec);
+		return ingress_decide(core, t, check, rec, frame, len);
+	}
 	return ingress_slow(core, frame, len);
 }
 
@@ -402,12 +443,13 @@ static struct ms_decision egress_icmp_error(struct ms_core *core, struct ms_tabl
 /* Whether this owner may send from this source tuple; hash is the key's. */
 static MS_ALWAYS_INLINE struct ms_decision egress_from(struct ms_core *core, struct ms_table *t,
 						       struct ms_key *key, uint64_t hash,
-						       uint32_t len, uint16_t owner)
+						       const struct ms_addr6 *rec, uint32_t len,
+						       uint16_t owner)
 {
 	bool wildcard;
 	uint16_t holder;
 	uint32_t *tally;
-	struct ms_entry *e = find_tuple_owner(core, t, key, hash, &wildcard, &holder, &tally);
+	struct ms_entry *e = find_tuple_owner(core, t, key, hash, rec, &wildcard, &holder, &tally);
 
 	if (!e)
 		return decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0);
@@ -421,6 +463,7 @@ static struct ms_decision egress_one(struct ms_core *core, struct ms_table *t, c
 				     uint32_t len, uint16_t owner)
 {
 	uint64_t nic = MS_LOAD(&core->nic_mac);
+	const struct ms_addr6 *rec;
 	struct ms_pkt pkt;
 	struct ms_decision d;
 	struct ms_key key;
@@ -435,8 +478,9 @@ static struct ms_decision egress_one(struct ms_core *core, struct ms_table *t, c
 	ms_parse(frame, len, &pkt);
 	switch (pkt.kind) {
 	case MS_PKT_PORTS:
-		flow_key(&key, pkt.flow.saddr, pkt.flow.family, pkt.flow.proto, pkt.flow.sport);
-		d = egress_from(core, t, &key, ms_hash(&key, t->seed), len, owner);
+		flow_key(t, &key, pkt.flow.saddr, pkt.flow.family, pkt.flow.proto, pkt.flow.sport,
+			 &rec);
+		d = egress_from(core, t, &key, ms_hash(&key, t->seed), rec, len, owner);
 		break;
 	case MS_PKT_FRAG_LATER:
 		if (ms_frag_recall(core, MS_DIR_EGRESS, &pkt, &d) && d.verdict == MS_VERDICT_NIC &&
@@ -487,24 +531,28 @@ static __attribute__((__noinline__)) struct ms_decision
 egress_rest(struct ms_core *core, struct ms_table *t, const uint8_t *frame, uint32_t len,
 	    uint16_t src_owner)
 {
+	const struct ms_addr6 *rec;
 	struct ms_key key;
 
-	if (!fast_egress_key(core, &key, frame, len))
+	if (!fast_egress_key(core, t, &key, frame, len, &rec))
 		return egress_slow(core, frame, len, src_owner);
 	return ms_count_decision(
 	    core, MS_DIR_EGRESS,
-	    egress_from(core, t, &key, ms_hash(&key, t->seed), len, src_owner));
+	    egress_from(core, t, &key, ms_hash(&key, t->seed), rec, len, src_owner));
 }
 
-/* As ingress_fast4(): the common frame in as few instructions as it takes. */
-static MS_ALWAYS_INLINE struct ms_decision egress_fast4(struct ms_core *core, const uint8_t *frame,
-							uint32_t len, uint16_t src_owner)
+/* As ingress_decide(), for a frame from src_owner's port. */
+static MS_ALWAYS_INLINE struct ms_decision egress_decide(struct ms_core *core, struct ms_table *t,
+							 uint64_t check, const struct ms_addr6 *rec,
+							 const uint8_t *frame, uint32_t len,
+							 uint16_t src_owner)
 {
-	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_probe4 p;
+	struct ms_probe_at p;
 
-	switch (ms_table_probe4(t, fast_check4(frame, true), &p)) {
+	switch (ms_table_probe(t, check, &p)) {
 	case MS_PROBE_HIT:
+		if (MS_UNLIKELY(rec && !ms_addr6_live(rec)))
+			break; /* the number went to another address meanwhile */
 		if (MS_UNLIKELY((uint16_t) (p.owner_check >> MS_CHECK_OWNER_BIT) != src_owner))
 			return ms_count_decision(core, MS_DIR_EGRESS,
 						 decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0));
@@ -514,7 +562,7 @@ static MS_ALWAYS_INLINE struct ms_decision egress_fast4(struct ms_core *core, co
 	case MS_PROBE_MISS:
 		/* A frame from a tuple nobody holds is what a misbehaving stack
 		 * floods with: dropped here, without a second lookup. */
-		if (MS_LIKELY(!MS_LOAD(&core->wildcards[0])))
+		if (MS_LIKELY(!MS_LOAD(&core->wildcards[(check & MS_CHECK_V6) != 0])))
 			return ms_count_decision(core, MS_DIR_EGRESS,
 						 decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0));
 		break;
@@ -524,50 +572,53 @@ static MS_ALWAYS_INLINE struct ms_decision egress_fast4(struct ms_core *core, co
 	return egress_rest(core, t, frame, len, src_owner);
 }
 
-static MS_ALWAYS_INLINE struct ms_decision egress_fast6(struct ms_core *core, const uint8_t *frame,
-							uint32_t len, uint16_t src_owner)
-{
-	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	struct ms_entry *e;
-	struct ms_key key;
-	uint32_t *tally;
-	uint16_t owner;
-
-	fast_key_at(&key, frame, MS_FAMILY_INET6, true);
-	e = ms_table_lookup(t, &key, ms_hash(&key, t->seed), &owner, &tally);
-	if (MS_LIKELY(e)) {
-		if (MS_UNLIKELY(owner != src_owner))
-			return ms_count_decision(core, MS_DIR_EGRESS,
-						 decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0));
-		ms_tally_hit(tally, e, len);
-		return ms_count_decision(core, MS_DIR_EGRESS,
-					 decision(MS_VERDICT_NIC, MS_REASON_TUPLE_HIT, 0));
-	}
-	if (!MS_LOAD(&core->wildcards[1]))
-		return ms_count_decision(core, MS_DIR_EGRESS,
-					 decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0));
-	return egress_rest(core, t, frame, len, src_owner);
-}
-
 struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_t len,
 			     uint16_t src_owner)
 {
+	struct ms_table *t;
+	const struct ms_addr6 *rec;
+	uint64_t check;
+
 	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
-		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET)))
-			return egress_fast4(core, frame, len, src_owner);
+		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET))) {
+			t = MS_LOAD_ACQUIRE(&core->table);
+			return egress_decide(core, t, fast_check4(frame, true),
+					     (const struct ms_addr6 *) 0, frame, len, src_owner);
+		}
 	} else if (ms_ipv6_simple(frame, len)) {
-		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET6)))
-			return egress_fast6(core, frame, len, src_owner);
+		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET6))) {
+			t = MS_LOAD_ACQUIRE(&core->table);
+			check = fast_check6_of(t, frame, true, &rec);
+			return egress_decide(core, t, check, rec, frame, len, src_owner);
+		}
 	}
 	return egress_slow(core, frame, len, src_owner);
 }
 
+/* A fast-path frame's check word (and an IPv6 frame's record), or 0 for any other frame. */
+static MS_ALWAYS_INLINE uint64_t fast_check(struct ms_core *core, struct ms_table *t,
+					    const uint8_t *f, uint32_t len, bool egress,
+					    const struct ms_addr6 **rec)
+{
+	*rec = (const struct ms_addr6 *) 0;
+	if (MS_LIKELY(ms_ipv4_simple(f, len)))
+		return !egress || fast_source_is_nic(core, f, MS_FAMILY_INET)
+			   ? fast_check4(f, egress)
+			   : 0u;
+	if (ms_ipv6_simple(f, len))
+		return !egress || fast_source_is_nic(core, f, MS_FAMILY_INET6)
+			   ? fast_check6_of(t, f, egress, rec)
+			   : 0u;
+	return 0u;
+}
+
 /*
- * Batches: frame i is decided while frame i + MS_AHEAD has its entry
- * prefetched (IPv6), frame i + 2 * MS_AHEAD its two buckets, and frame
- * i + 3 * MS_AHEAD its header.  The cache misses of a few
- * dozen frames overlap instead of following one another.  Frames off the fast path are decided one
- * by one, in order, when their turn comes.
+ * Batches: frame i is decided while frame i + 2 * MS_AHEAD has its two
+ * buckets prefetched and frame i + 3 * MS_AHEAD its header.  The cache
+ * misses of a few dozen frames overlap instead of following one another.
+ * Frames off the fast path are decided one by one, in order, when their
+ * turn comes.  The whole batch is one read-side section: the table and the
+ * IPv6 records found ahead stay valid memory until it ends.
  */
 #define MS_AHEAD 8u
 #define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */
@@ -577,8 +628,8 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 					  uint16_t src_owner, struct ms_decision *out)
 {
 	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	uint64_t hash[MS_RING], check[MS_RING]; /* check 0: not on the fast path */
-	struct ms_key key = { { 0, 0, 0 } };
+	uint64_t check[MS_RING]; /* 0: not on the fast path */
+	const struct ms_addr6 *rec[MS_RING];
 	uint32_t i, f, j;
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
@@ -594,36 +645,22 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 			j = i % MS_RING;
 			if (i + 3 * MS_AHEAD < n)
 				MS_PREFETCH(frames[i + 3 * MS_AHEAD]);
-			check[j] = 0;
-			if (egress ? fast_egress_key(core, &key, frames[i], lens[i])
-				   : fast_key(&key, frames[i], lens[i], false)) {
-				hash[j] = ms_hash(&key, t->seed);
-				check[j] = ms_check_of(&key, hash[j]);
-				ms_table_prefetch(t, hash[j], check[j]);
-			}
-		}
-		if (i >= MS_AHEAD && i - MS_AHEAD < n) {
-			j = (i - MS_AHEAD) % MS_RING;
+			check[j] = fast_check(core, t, frames[i], lens[i], egress, &rec[j]);
 			if (check[j])
-				ms_table_prefetch_entry(t, hash[j], check[j]);
+				ms_table_prefetch(t, ms_hash4(check[j], t->seed), check[j]);
 		}
 		if (i < 2 * MS_AHEAD)
 			continue;
 		f = i - 2 * MS_AHEAD;
 		j = f % MS_RING;
-		if (!check[j]) {
+		if (!check[j])
 			out[f] = egress ? egress_slow(core, frames[f], lens[f], src_owner)
 					: ingress_slow(core, frames[f], lens[f]);
-		} else if (egress) {
-			fast_key(&key, frames[f], lens[f], true);
-			out[f] = ms_count_decision(
-			    core, MS_DIR_EGRESS,
-			    egress_from(core, t, &key, hash[j], lens[f], src_owner));
-		} else {
-			fast_key(&key, frames[f], lens[f], false);
-			out[f] = ms_count_decision(core, MS_DIR_INGRESS,
-						   ingress_to(core, t, &key, hash[j], lens[f]));
-		}
+		else if (egress)
+			out[f] =
+			    egress_decide(core, t, check[j], rec[j], frames[f], lens[f], src_owner);
+		else
+			out[f] = ingress_decide(core, t, check[j], rec[j], frames[f], lens[f]);
 	}
 }
 

@@ -19,7 +19,10 @@
 
 /*
  * A table key: the address in w[0..1] (see ms_key_from_addr), and port,
- * protocol, family and kind packed into w[2].
+ * protocol, family and kind packed into w[2].  An IPv6 tuple or claim is
+ * keyed by its address's number instead (w[0], w[1] 0: struct ms_addr6), so
+ * that its key, as an IPv4 one, fits a check word; only an address record
+ * (MS_KIND_ADDR) holds a whole IPv6 address.
  */
 struct ms_key {
 	uint64_t w[3];
@@ -30,6 +33,8 @@ enum ms_entry_kind {
 	/* "owner X has an exact registration on address A": lets ARP and ND
 	 * from a stack through without a second table.  port holds the owner. */
 	MS_KIND_CLAIM = 1,
+	/* An IPv6 address that registrations use, and its number (struct ms_addr6). */
+	MS_KIND_ADDR = 2,
 };
 
 static inline uint64_t ms_key_meta(uint8_t family, uint8_t proto, uint16_t port, unsigned kind)
@@ -71,19 +76,27 @@ static inline void ms_addr_from_key(uint8_t addr[16], const struct ms_key *key, 
 	}
 }
 
+/* An IPv6 address's record's key. */
+static inline void ms_key_addr6(struct ms_key *key, const uint8_t *addr)
+{
+	__builtin_memcpy(&key->w[0], addr, 8);
+	__builtin_memcpy(&key->w[1], addr + 8, 8);
+	key->w[2] = ms_key_meta(MS_FAMILY_INET6, 0, 0, MS_KIND_ADDR);
+}
+
 static inline bool ms_key_equal(const struct ms_key *a, const struct ms_key *b)
 {
 	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2])) == 0;
 }
 
 /*
- * One registration (or claim).  Readers write only packets and bytes (what
- * the slot's tally, struct ms_bucket, has not yet folded in) and read only
- * an IPv6 entry's key; everything else is the writers', and shares its
- * bytes with the deferred-free head, which is written only once the entry
- * is unpublished.  An IPv4 entry is this alone, 32 bytes: its slot's check
- * word holds its whole key and owner (ms_table_read.h), and `word` keeps a
- * copy for the writers.  Other entries are struct ms_entry6.
+ * One registration or claim (or an address record's head).  Readers write
+ * only packets and bytes (what the slot's tally, struct ms_bucket, has not
+ * yet folded in) and never read it; everything else is the writers', and
+ * shares its bytes with the deferred-free head, which is written only once
+ * the entry is unpublished.  32 bytes: its slot's check word holds its
+ * whole key and owner (ms_table_read.h), and `word` keeps a copy for the
+ * writers.
  */
 struct ms_entry {
 	uint64_t packets;
@@ -93,54 +106,54 @@ struct ms_entry {
 			union {
 				void *cookie;	 /* MS_KIND_TUPLE */
 				uint32_t claims; /* MS_KIND_CLAIM: how many exact tuples back it */
+				uint32_t users;	 /* MS_KIND_ADDR: keys that use its number */
 			};
-			/* MS_ENTRY_EXACT set: an IPv4 entry, and this is its check
-			 * word with the owner (ms_check4()).  Clear: the owner. */
+			/* MS_ENTRY_EXACT set: a tuple or claim, and this is its
+			 * check word with the owner (ms_check_exact()).  Clear: an
+			 * address record's head. */
 			uint64_t word;
 		};
 		struct ms_deferred deferred;
 	};
 };
 
-/* Bit 52 of a check word (MS_CHECK_EXACT): set in an IPv4 entry's word. */
+/* Bit 52 of a check word (MS_CHECK_EXACT). */
 #define MS_ENTRY_EXACT (1ull << 52)
 
 /*
- * An IPv6 entry: its key, which readers compare a frame's with, first (the
- * bytes a lookup reads, at the start of the allocation's cache line), then
- * the head, whose deferred-free head never overwrites the key.  56 bytes,
- * which the kernels' general allocators (and glibc's) round to 64: that is
- * what is allocated and counted.
+ * An IPv6 address that keys registrations, and the number that stands for
+ * it in their keys.  Readers find it by the address (a slot of the table
+ * whose check word is a hash, confirmed against addr and meta), then read
+ * number, then, after deciding with the number, live: a writer clears live
+ * (release) before the number may go to another address, so a reader that
+ * found a tuple published since sees live clear and decides again.  The
+ * head's deferred-free bytes lie past what readers read.  64 bytes.
  */
-struct ms_entry6 {
+struct ms_addr6 {
 	uint64_t addr[2]; /* the key's w[0] and w[1] */
-	uint64_t meta;	  /* the key's w[2]: port, protocol, family, kind */
+	uint64_t meta;	  /* the key's w[2]: family 6, kind MS_KIND_ADDR */
 	struct ms_entry head;
+	uint32_t number;
+	uint32_t live;
 };
 
-#define MS_ENTRY4_BYTES ((size_t) sizeof(struct ms_entry))
-#define MS_ENTRY6_BYTES ((size_t) 64)
+/* Number 0 is the unspecified address (wildcards); this one no address gets. */
+#define MS_NUMBER_NONE 0xffffffffu
 
 static inline bool ms_entry_exact(const struct ms_entry *e)
 {
 	return (e->word & MS_ENTRY_EXACT) != 0;
 }
 
-static inline struct ms_entry6 *ms_entry6_of(struct ms_entry *e)
+static inline struct ms_addr6 *ms_addr6_of(struct ms_entry *e)
 {
-	return MS_CONTAINER_OF(e, struct ms_entry6, head);
+	return MS_CONTAINER_OF(e, struct ms_addr6, head);
 }
 
-static inline const struct ms_entry6 *ms_entry6_of_const(const struct ms_entry *e)
+static inline const struct ms_addr6 *ms_addr6_of_const(const struct ms_entry *e)
 {
-	return (
-	    const struct ms_entry6 *) (const void *) ((const char *) e -
-						      __builtin_offsetof(struct ms_entry6, head));
-}
-
-static inline size_t ms_entry_bytes(const struct ms_entry *e)
-{
-	return ms_entry_exact(e) ? MS_ENTRY4_BYTES : MS_ENTRY6_BYTES;
+	return (const struct ms_addr6 *) (const void *) ((const char *) e -
+							 __builtin_offsetof(struct ms_addr6, head));
 }
 
 #define MS_BUCKET_SLOTS 3
@@ -172,7 +185,7 @@ struct ms_bucket {
 	struct ms_slot slot[MS_BUCKET_SLOTS];
 	uint32_t tally[MS_BUCKET_SLOTS];
 	/* Keys whose first bucket this is that sit in their other one: while 0,
-	 * a key not in this bucket is in neither (ms_table_probe4()). */
+	 * a key not in this bucket is in neither (ms_table_probe()). */
 	uint32_t away;
 } __attribute__((__aligned__(64)));
 
@@ -261,7 +274,12 @@ struct ms_core {
 	uint64_t nic_ipv6;	/* ms_mac_type_word(it, 0x86dd), or 0 (which no IPv6 frame has) */
 	uint32_t count;		/* tuples, not claims */
 	uint32_t wildcards[2];	/* per family: lets the miss path skip a probe */
-	size_t bytes;		/* everything allocated for this core */
+	/* Writers' map of IPv6 address numbers to their records, and the free numbers. */
+	struct ms_addr6 **addr6;
+	uint32_t *addr6_free;
+	uint32_t addr6_slots; /* numbers 1 .. addr6_slots - 1 exist */
+	uint32_t addr6_nfree;
+	size_t bytes; /* everything allocated for this core */
 	struct ms_os_lock *lock;
 	void *stats;					     /* per-CPU struct ms_stats */
 	struct ms_search_node search[MS_TABLE_SEARCH_NODES]; /* writers' scratch */
@@ -383,6 +401,18 @@ struct ms_entry *ms_table_next(const struct ms_table *t, uint32_t *pos, unsigned
 /* An entry's counters with its slot's tally added (under the core's lock). */
 void ms_table_counters(const struct ms_core *core, const struct ms_entry *entry, uint64_t *packets,
 		       uint64_t *bytes);
+
+/*
+ * IPv6 address numbers (writers, under the core's lock; ms_addr6.c).  Every
+ * entry whose key holds a number other than 0 (the unspecified address)
+ * counts as one use of it; a record no key uses is retired.
+ */
+enum ms_status ms_addr6_number(struct ms_core *core, const uint8_t *addr, bool create,
+			       uint32_t *number);
+void ms_addr6_use(struct ms_core *core, uint32_t number, int delta);
+void ms_addr6_drop_unused(struct ms_core *core, uint32_t number); /* one made but not used */
+void ms_addr6_address(const struct ms_core *core, uint32_t number, uint8_t addr[16]);
+void ms_addr6_destroy(struct ms_core *core);
 
 /* Fragments (ms_frag.c). */
 void ms_frag_remember(struct ms_core *core, enum ms_direction dir, const struct ms_pkt *pkt,

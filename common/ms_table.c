@@ -76,7 +76,7 @@ struct ms_found ms_table_lookup_again(struct ms_table *t, struct ms_key key, uin
 	return found;
 }
 
-/* An IPv4 entry's word is its check word; an IPv6 entry's key is hashed. */
+/* An exact entry's word is its check word; an address record's key is hashed. */
 static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, uint64_t *check)
 {
 	struct ms_key key;
@@ -94,21 +94,21 @@ static uint64_t entry_hash(const struct ms_table *t, const struct ms_entry *e, u
 
 void ms_entry_key(const struct ms_entry *e, struct ms_key *key)
 {
-	const struct ms_entry6 *e6;
+	const struct ms_addr6 *a;
 	uint64_t w = e->word;
 
-	if (ms_entry_exact(e)) { /* the inverse of ms_check4() */
+	if (ms_entry_exact(e)) { /* the inverse of ms_check_exact_of() */
 		key->w[0] = (uint32_t) w;
 		key->w[1] = 0;
-		key->w[2] = ms_key_meta(MS_FAMILY_INET,
+		key->w[2] = ms_key_meta((w & MS_CHECK_V6) ? MS_FAMILY_INET6 : MS_FAMILY_INET,
 					(uint8_t) (MS_PROTO_CLASS_OWNERS >> ((w >> 48 & 7u) * 8)),
 					(uint16_t) (w >> 32), (unsigned) (w >> 51 & 1u));
 		return;
 	}
-	e6 = ms_entry6_of_const(e);
-	key->w[0] = e6->addr[0];
-	key->w[1] = e6->addr[1];
-	key->w[2] = e6->meta;
+	a = ms_addr6_of_const(e);
+	key->w[0] = a->addr[0];
+	key->w[1] = a->addr[1];
+	key->w[2] = a->meta;
 }
 
 uint16_t ms_entry_owner(const struct ms_entry *e)

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The read side of the tuple table, inline because it is the per-frame
- * cost: a hash, one bucket line (two at most), and for IPv6 one entry.  A
- * hit is counted in the tally next to its slot, in the same line.
+ * cost: a hash and one bucket line (two at most), and for IPv6 first the
+ * lookup of its address's record, which the few addresses in use keep in
+ * the cache.  A hit is counted in the tally next to its slot, in the same
+ * line.
  *
- * A slot's check word answers most lookups from the bucket line alone:
- *   bits  0..51  an IPv4 key itself (address, port, a 3-bit protocol class,
- *                kind), or for other keys 52 bits of the key's hash;
+ * A slot's check word answers a tuple's lookup from the bucket line alone:
+ *   bits  0..51  a tuple's or claim's key itself (IPv4 address or IPv6
+ *                address number, port, a 3-bit protocol class, kind), or
+ *                for an address record 52 bits of its key's hash;
  *   bit  52      set when bits 0..51 are the key itself (exact);
  *   bit  53      set in every occupied slot;
+ *   bit  54      set in an exact IPv6 key (its address is a number);
  *   bits 56..63  the owner.
- * An IPv4 match is therefore a hit without reading the entry; any other
- * match is confirmed against the entry's full key.
+ * An exact match is therefore a hit without reading the entry; an address
+ * record's match is confirmed against the record's address.
  */
 #ifndef MULTISTACK_MS_TABLE_READ_H
 #define MULTISTACK_MS_TABLE_READ_H
@@ -20,16 +24,17 @@
 
 _Static_assert(MS_MAX_OWNERS <= 256, "owners must fit the check word's top byte");
 _Static_assert(sizeof(struct ms_bucket) == 64, "a bucket is one cache line");
-_Static_assert(sizeof(struct ms_entry) == 32 && sizeof(struct ms_entry6) <= MS_ENTRY6_BYTES,
+_Static_assert(sizeof(struct ms_entry) == 32 && sizeof(struct ms_addr6) == 64,
 	       "entry sizes as counted");
 _Static_assert(MS_BUCKET_SLOTS == 3, "ms_bucket_mask() compares three slots without a loop");
 
 #define MS_CHECK_EXACT	   (1ull << 52)
 #define MS_CHECK_USED	   (1ull << 53)
+#define MS_CHECK_V6	   (1ull << 54)
 #define MS_CHECK_KEY_MASK  ((1ull << 56) - 1)
 #define MS_CHECK_OWNER_BIT 56
 
-_Static_assert(MS_ENTRY_EXACT == MS_CHECK_EXACT, "an IPv4 entry's word is its check word");
+_Static_assert(MS_ENTRY_EXACT == MS_CHECK_EXACT, "an exact entry's word is its check word");
 
 /*
  * The protocols a key can hold (0 for claims, TCP, UDP, DCCP, SCTP,
@@ -54,14 +59,30 @@ static MS_ALWAYS_INLINE uint64_t ms_check4(uint32_t addr, uint16_t port, uint64_
 	       MS_CHECK_USED;
 }
 
-static MS_ALWAYS_INLINE uint64_t ms_check4_of(const struct ms_key *key)
+/* An IPv6 tuple's or claim's, by its address's number. */
+static MS_ALWAYS_INLINE uint64_t ms_check6(uint32_t number, uint16_t port, uint64_t proto_class,
+					   uint64_t kind)
 {
-	return ms_check4((uint32_t) key->w[0], (uint16_t) key->w[2],
-			 ms_proto_class((uint8_t) (key->w[2] >> 16)), (key->w[2] >> 32) & 1u);
+	return ms_check4(number, port, proto_class, kind) | MS_CHECK_V6;
+}
+
+/* Whether a key is its own check word: every key but an address record's. */
+static MS_ALWAYS_INLINE bool ms_key_exact(const struct ms_key *key)
+{
+	return (key->w[2] >> 32) != MS_KIND_ADDR;
+}
+
+static MS_ALWAYS_INLINE uint64_t ms_check_exact_of(const struct ms_key *key)
+{
+	uint64_t check =
+	    ms_check4((uint32_t) key->w[0], (uint16_t) key->w[2],
+		      ms_proto_class((uint8_t) (key->w[2] >> 16)), (key->w[2] >> 32) & 1u);
+
+	return (uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET6 ? check | MS_CHECK_V6 : check;
 }
 
 /*
- * An IPv4 key's hash: its check word (which is the key) times a constant,
+ * An exact key's hash: its check word (which is the key) times a constant,
  * high half.  One multiply, because the data path pays for every
  * instruction (ms_decide.c); the seed, which no user sees and every table
  * draws anew, keeps placements out of a registering user's control.  The
@@ -74,16 +95,16 @@ static MS_ALWAYS_INLINE uint64_t ms_hash4(uint64_t check, uint64_t seed)
 }
 
 /*
- * Any other key's: all 128 address bits, the port, protocol, family and kind
- * go through three independent products (the multiplies overlap), then one
- * mixing round.
+ * An address record's: all 128 address bits, the port, protocol, family and
+ * kind go through three independent products (the multiplies overlap), then
+ * one mixing round.  Every other key's is ms_hash4() of its check word.
  */
 static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
 {
 	uint64_t h;
 
-	if ((uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET)
-		return ms_hash4(ms_check4_of(key), seed);
+	if (ms_key_exact(key))
+		return ms_hash4(ms_check_exact_of(key), seed);
 	h = ((key->w[0] ^ seed) * 0x9e3779b97f4a7c15ull) ^
 	    ((key->w[1] + seed) * 0xc2b2ae3d27d4eb4full) ^
 	    ((key->w[2] ^ (seed >> 23)) * 0x165667b19e3779f9ull);
@@ -96,8 +117,8 @@ static inline uint64_t ms_hash(const struct ms_key *key, uint64_t seed)
 /* The check word a slot holding this key has, owner bits aside. */
 static MS_ALWAYS_INLINE uint64_t ms_check_of(const struct ms_key *key, uint64_t hash)
 {
-	if ((uint8_t) (key->w[2] >> 24) == MS_FAMILY_INET)
-		return ms_check4_of(key);
+	if (ms_key_exact(key))
+		return ms_check_exact_of(key);
 	return (hash >> 12 & (MS_CHECK_EXACT - 1)) | MS_CHECK_USED;
 }
 
@@ -143,13 +164,12 @@ static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash
 	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
 }
 
-/* An IPv6 entry's key against a lookup's (an IPv4 entry has none: its check word is it). */
+/* An address record's key against a lookup's (other entries have none: the check word is it). */
 static inline bool ms_entry_has_key(const struct ms_entry *e, const struct ms_key *key)
 {
-	const struct ms_entry6 *e6 = ms_entry6_of_const(e);
+	const struct ms_addr6 *a = ms_addr6_of_const(e);
 
-	return ((e6->addr[0] ^ key->w[0]) | (e6->addr[1] ^ key->w[1]) | (e6->meta ^ key->w[2])) ==
-	       0;
+	return ((a->addr[0] ^ key->w[0]) | (a->addr[1] ^ key->w[1]) | (a->meta ^ key->w[2])) == 0;
 }
 
 /* Which of a bucket's slots hold this check word (owner bits aside), as bits 0..2. */
@@ -169,11 +189,11 @@ static MS_ALWAYS_INLINE unsigned ms_bucket_mask(const struct ms_bucket *b, uint6
  * slot may change under a reader: writers fill entry before check (release)
  * and empty a slot by clearing check alone, so an entry loaded after a matching
  * check is valid memory until the read-side section ends, but may already be
- * another key's (the slot emptied and filled again in between).  An IPv6
- * match is checked against the entry's key; an IPv4 match is believed from
- * the check word alone: its owner is right, and the entry and tally are
- * only good for counting.  Under the writers' lock nothing changes, and
- * the entry is the key's own.
+ * another key's (the slot emptied and filled again in between).  An address
+ * record's match is checked against the record's key; an exact match is
+ * believed from the check word alone: its owner is right, and the entry and
+ * tally are only good for counting.  Under the writers' lock nothing
+ * changes, and the entry is the key's own.
  *
  * With `branchless`, the slots are compared into a bit mask and the first
  * match taken from it, without a branch per slot: in a table larger than
@@ -223,29 +243,6 @@ static MS_ALWAYS_INLINE bool ms_bucket_match(struct ms_bucket *b, const struct m
 		}
 	}
 	return false;
-}
-
-/*
- * Once the buckets are near: an IPv4 key is decided and counted in its
- * bucket line; an IPv6 key needs its slot's entry (its key), which this
- * prefetches, from whichever bucket holds it.
- */
-static inline void ms_table_prefetch_entry(const struct ms_table *table, uint64_t hash,
-					   uint64_t check)
-{
-	uint32_t first = ms_first_bucket(table, hash);
-	const struct ms_bucket *b[2] = { &table->bucket[first],
-					 &table->bucket[ms_other_bucket(table, first, check)] };
-	unsigned i, s;
-
-	if (check & MS_CHECK_EXACT)
-		return;
-	for (i = 0; i < 2; i++)
-		for (s = 0; s < MS_BUCKET_SLOTS; s++)
-			if (((MS_LOAD(&b[i]->slot[s].check) ^ check) & MS_CHECK_KEY_MASK) == 0) {
-				MS_PREFETCH(ms_entry6_of_const(MS_LOAD(&b[i]->slot[s].entry)));
-				return;
-			}
 }
 
 /*
@@ -314,7 +311,7 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_lookup(struct ms_table *t,
 }
 
 /*
- * The IPv4 data path's lookup, for the frames of the fast path
+ * The data path's lookup of an exact key, for the frames of the fast path
  * (ms_decide.c): the check word is the key, so a bucket line answers alone,
  * and the answer is a bucket and slot, kept in registers, with no entry.
  * The retry after a writer's move is left to the caller (UNSURE), as the
@@ -326,15 +323,15 @@ enum ms_probe {
 	MS_PROBE_UNSURE, /* a writer moved slots meanwhile: ask the general lookup */
 };
 
-struct ms_probe4 {
+struct ms_probe_at {
 	struct ms_bucket *bucket;
 	uint64_t owner_check;
 	unsigned slot;
 };
 
 /* A table in the cache: a branch per slot (see ms_bucket_match()). */
-static MS_ALWAYS_INLINE bool ms_bucket_find4(struct ms_bucket *b, uint64_t check,
-					     struct ms_probe4 *p)
+static MS_ALWAYS_INLINE bool ms_bucket_find(struct ms_bucket *b, uint64_t check,
+					    struct ms_probe_at *p)
 {
 	unsigned i;
 
@@ -349,8 +346,8 @@ static MS_ALWAYS_INLINE bool ms_bucket_find4(struct ms_bucket *b, uint64_t check
 	return false;
 }
 
-static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64_t check,
-						      struct ms_probe4 *p)
+static MS_ALWAYS_INLINE enum ms_probe ms_table_probe(struct ms_table *t, uint64_t check,
+						     struct ms_probe_at *p)
 {
 	uint32_t first = ms_first_bucket(t, ms_hash4(check, t->seed));
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
@@ -359,9 +356,9 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64
 	unsigned mask;
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
-		if (MS_LIKELY(ms_bucket_find4(b, check, p)) ||
+		if (MS_LIKELY(ms_bucket_find(b, check, p)) ||
 		    (MS_LOAD_ACQUIRE(&b->away) &&
-		     ms_bucket_find4(&t->bucket[ms_other_bucket(t, first, check)], check, p)))
+		     ms_bucket_find(&t->bucket[ms_other_bucket(t, first, check)], check, p)))
 			return MS_PROBE_HIT;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS : MS_PROBE_UNSURE;
@@ -390,8 +387,8 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe4(struct ms_table *t, uint64
 
 /*
  * The key's entry and its owner, or NULL.  A reader may be given another
- * key's IPv4 entry (ms_bucket_match()): good for counting, never to be
- * read.  Under the writers' lock it is the key's own.
+ * key's entry (ms_bucket_match()): good for counting, never to be read.  Under the writers' lock it
+ * is the key's own.
  */
 static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const struct ms_key *key,
 						       uint64_t hash, uint16_t *owner)
@@ -399,6 +396,29 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const
 	uint32_t *tally;
 
 	return ms_table_lookup(t, key, hash, owner, &tally);
+}
+
+/*
+ * An IPv6 address's record, or NULL: its number keys the address's tuples
+ * and claims.  A reader that decides with the number must then see the
+ * record still live (struct ms_addr6).
+ */
+static MS_ALWAYS_INLINE const struct ms_addr6 *ms_addr6_find(struct ms_table *t,
+							     const uint8_t *addr)
+{
+	struct ms_entry *e;
+	struct ms_key key;
+	uint16_t owner;
+
+	ms_key_addr6(&key, addr);
+	e = ms_table_find(t, &key, ms_hash(&key, t->seed), &owner);
+	return e ? ms_addr6_of_const(e) : (const struct ms_addr6 *) 0;
+}
+
+/* Whether a number read from this record still stands for its address. */
+static MS_ALWAYS_INLINE bool ms_addr6_live(const struct ms_addr6 *a)
+{
+	return MS_LOAD(&a->live) != 0;
 }
 
 /*

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * IPv6 address records (writers; readers in ms_table_read.h).  An IPv6
+ * tuple's or claim's key holds its address's number, so that it fits a
+ * check word and is decided from a bucket line as an IPv4 key is.  A record
+ * lives in the table under its address, as long as keys use its number;
+ * the writers' map from numbers to records lets them turn a key back into
+ * its address.  A retired record's number may go to another address at
+ * once: the record's live word tells readers that still hold it.
+ */
+#include "ms_internal.h"
+#include "ms_table_read.h"
+
+#define MS_ADDR6_FIRST_SLOTS 8u
+
+static void addr6_free_deferred(struct ms_deferred *head)
+{
+	ms_os_free(ms_addr6_of(MS_CONTAINER_OF(head, struct ms_entry, deferred)),
+		   sizeof(struct ms_addr6));
+}
+
+/* Doubles the number map; the new numbers are free, the highest used last. */
+static enum ms_status numbers_grow(struct ms_core *core)
+{
+	uint32_t old = core->addr6_slots;
+	uint32_t slots = old ? old * 2 : MS_ADDR6_FIRST_SLOTS;
+	struct ms_addr6 **map;
+	uint32_t *free_numbers, n;
+
+	if (old >= MS_NUMBER_NONE / 2)
+		return MS_ERR_NOMEM;
+	map = (struct ms_addr6 **) ms_os_zalloc_large(slots * sizeof(*map));
+	free_numbers = (uint32_t *) ms_os_zalloc_large(slots * sizeof(*free_numbers));
+	if (!map || !free_numbers) {
+		if (map)
+			ms_os_free_large(map, slots * sizeof(*map));
+		if (free_numbers)
+			ms_os_free_large(free_numbers, slots * sizeof(*free_numbers));
+		return MS_ERR_NOMEM;
+	}
+	if (old) {
+		__builtin_memcpy(map, core->addr6, old * sizeof(*map));
+		__builtin_memcpy(free_numbers, core->addr6_free,
+				 core->addr6_nfree * sizeof(uint32_t));
+		ms_os_free_large(core->addr6, old * sizeof(*map));
+		ms_os_free_large(core->addr6_free, old * sizeof(uint32_t));
+		core->bytes -= old * (sizeof(*map) + sizeof(uint32_t));
+	}
+	for (n = slots - 1; n >= (old ? old : 1u); n--)
+		free_numbers[core->addr6_nfree++] = n;
+	core->addr6 = map;
+	core->addr6_free = free_numbers;
+	core->addr6_slots = slots;
+	core->bytes += slots * (sizeof(*map) + sizeof(uint32_t));
+	return MS_OK;
+}
+
+static struct ms_addr6 *addr6_lookup_locked(struct ms_core *core, const uint8_t *addr)
+{
+	struct ms_entry *e;
+	struct ms_key key;
+	uint16_t owner;
+
+	ms_key_addr6(&key, addr);
+	e = ms_table_find(core->table, &key, ms_hash(&key, core->table->seed), &owner);
+	return e ? ms_addr6_of(e) : (struct ms_addr6 *) 0;
+}
+
+static enum ms_status addr6_create(struct ms_core *core, const uint8_t *addr, uint32_t *number)
+{
+	struct ms_addr6 *a;
+	enum ms_status st;
+
+	if (!core->addr6_nfree && (st = numbers_grow(core)) != MS_OK)
+		return st;
+	a = (struct ms_addr6 *) ms_os_zalloc(sizeof(*a));
+	if (!a)
+		return MS_ERR_NOMEM;
+	__builtin_memcpy(&a->addr[0], addr, 8);
+	__builtin_memcpy(&a->addr[1], addr + 8, 8);
+	a->meta = ms_key_meta(MS_FAMILY_INET6, 0, 0, MS_KIND_ADDR);
+	a->head.word = 0; /* owner 0, and not exact */
+	a->number = core->addr6_free[core->addr6_nfree - 1];
+	a->live = 1;
+	st = ms_table_insert(core, &a->head);
+	if (st != MS_OK) {
+		ms_os_free(a, sizeof(*a));
+		return st;
+	}
+	core->addr6_nfree--;
+	core->addr6[a->number] = a;
+	core->bytes += sizeof(*a);
+	*number = a->number;
+	return MS_OK;
+}
+
+enum ms_status ms_addr6_number(struct ms_core *core, const uint8_t *addr, bool create,
+			       uint32_t *number)
+{
+	struct ms_addr6 *a = addr6_lookup_locked(core, addr);
+
+	if (a) {
+		*number = a->number;
+		return MS_OK;
+	}
+	return create ? addr6_create(core, addr, number) : MS_ERR_NOENT;
+}
+
+static void addr6_retire(struct ms_core *core, struct ms_addr6 *a)
+{
+	/* Before the number can be handed out again (struct ms_addr6). */
+	MS_STORE_RELEASE(&a->live, 0u);
+	ms_table_remove(core, &a->head);
+	core->addr6[a->number] = (struct ms_addr6 *) 0;
+	core->addr6_free[core->addr6_nfree++] = a->number;
+	core->bytes -= sizeof(*a);
+	ms_os_defer_free(&a->head.deferred, addr6_free_deferred);
+}
+
+void ms_addr6_use(struct ms_core *core, uint32_t number, int delta)
+{
+	struct ms_addr6 *a = core->addr6[number];
+
+	a->head.users += (uint32_t) delta;
+	if (!a->head.users)
+		addr6_retire(core, a);
+}
+
+void ms_addr6_drop_unused(struct ms_core *core, uint32_t number)
+{
+	struct ms_addr6 *a = number < core->addr6_slots ? core->addr6[number] : 0;
+
+	if (a && !a->head.users)
+		addr6_retire(core, a);
+}
+
+void ms_addr6_address(const struct ms_core *core, uint32_t number, uint8_t addr[16])
+{
+	const struct ms_addr6 *a = core->addr6[number];
+
+	__builtin_memcpy(addr, &a->addr[0], 8);
+	__builtin_memcpy(addr + 8, &a->addr[1], 8);
+}
+
+void ms_addr6_destroy(struct ms_core *core)
+{
+	if (!core->addr6_slots)
+		return;
+	ms_os_free_large(core->addr6, core->addr6_slots * sizeof(*core->addr6));
+	ms_os_free_large(core->addr6_free, core->addr6_slots * sizeof(uint32_t));
+	core->bytes -= core->addr6_slots * (sizeof(*core->addr6) + sizeof(uint32_t));
+	core->addr6_slots = 0;
+}
