@@ -355,6 +355,10 @@ struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32
 	if (ms_ipv6_simple(frame, len)) {
 		t = MS_LOAD_ACQUIRE(&core->table);
 		check = fast_check6_of(t, frame, false, &rec);
+		/* An address nobody registered (the host's own, mostly): no probe. */
+		if (MS_UNLIKELY(!rec) && MS_LIKELY(!MS_LOAD(&core->wildcards[1])))
+			return ms_count_decision(core, MS_DIR_INGRESS,
+						 decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0));
 		return ingress_decide(core, t, check, rec, frame, len);
 	}
 	return ingress_slow(core, frame, len);
@@ -589,6 +593,10 @@ struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_
 		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET6))) {
 			t = MS_LOAD_ACQUIRE(&core->table);
 			check = fast_check6_of(t, frame, true, &rec);
+			if (MS_UNLIKELY(!rec) && MS_LIKELY(!MS_LOAD(&core->wildcards[1])))
+				return ms_count_decision(
+				    core, MS_DIR_EGRESS,
+				    decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0));
 			return egress_decide(core, t, check, rec, frame, len, src_owner);
 		}
 	}
