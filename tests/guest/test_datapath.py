@@ -20,6 +20,10 @@ def test_datapath(scenario):
         "truncated_l4: ingress truncated_l4 to host",
         "jumbogram: ingress jumbogram to host",
         "egress_not_owner: egress not_owner drop",
+        "tcp6_other_addr: ingress no_match to host",
+        "egress6_ok: egress tuple_hit nic",
+        "egress6_unregistered: egress no_match drop",
+        "egress6_other_addr: egress no_match drop",
     ):
         assert expected in names, f"check {expected!r} did not run"
     # A packet socket cannot send a frame shorter than an Ethernet header: the double only.

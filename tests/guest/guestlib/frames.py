@@ -26,6 +26,7 @@ GUEST_MAC = "02:00:00:00:00:01"
 STACK_MAC = "02:00:00:00:00:10"
 PEER4, GUEST4 = "10.0.0.2", "10.0.0.1"
 PEER6, GUEST6 = "fd00::2", "fd00::1"
+OTHER6 = "fd00::3"  # on the link, registered by nobody
 UDP_PORT, UDP_MISS, UDP_WILD, TCP6_PORT = 7000, 7999, 7001, 8080
 DPATH_PORT = 7100
 
@@ -149,6 +150,22 @@ def frame_sets() -> dict[str, list[bytes]]:
             _raw(_from_stack() / IP(src=GUEST4, dst=PEER4) / UDP(sport=9999, dport=5555))
         ]
         * 2,
+        # IPv6 by its address's number: stack A's own tuple, one of its address it never
+        # registered, and an address nobody registered (decided without a tuple probe).
+        "egress6_ok": [
+            _raw(_from_stack() / IPv6(src=GUEST6, dst=PEER6) / TCP(sport=TCP6_PORT, dport=5555))
+        ]
+        * 2,
+        "egress6_unregistered": [
+            _raw(_from_stack() / IPv6(src=GUEST6, dst=PEER6) / TCP(sport=TCP6_PORT + 1, dport=5555))
+        ]
+        * 2,
+        "egress6_other_addr": [
+            _raw(_from_stack() / IPv6(src=OTHER6, dst=PEER6) / TCP(sport=TCP6_PORT, dport=5555))
+        ],
+        "tcp6_other_addr": [
+            _raw(_to_guest() / IPv6(src=PEER6, dst=OTHER6) / TCP(sport=5555, dport=TCP6_PORT))
+        ],
         "egress_arp_spoof": [
             _raw(
                 _from_stack()

@@ -56,6 +56,7 @@ ingress tcp6_hit vp0 tuple_hit port 2
 recv_at_least 2
 ingress udp4_wild vp1 wildcard_hit port 2
 ingress udp4_miss host no_match host 3
+ingress tcp6_other_addr host no_match host 1
 ingress ping4 host no_ports host 1
 ingress arp all arp all 1
 ingress nd all nd all 1
@@ -73,6 +74,9 @@ done
 egress egress_ok nic tuple_hit nic 2
 egress egress_not_owner drop not_owner drop 2
 egress egress_unregistered drop no_match drop 2
+egress egress6_ok nic tuple_hit nic 2
+egress egress6_unregistered drop no_match drop 2
+egress egress6_other_addr drop no_match drop 1
 egress egress_arp_spoof drop arp_spoof drop 1
 
 set --
