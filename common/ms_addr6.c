@@ -55,17 +55,6 @@ static enum ms_status numbers_grow(struct ms_core *core)
 	return MS_OK;
 }
 
-static struct ms_addr6 *addr6_lookup_locked(struct ms_core *core, const uint8_t *addr)
-{
-	struct ms_entry *e;
-	struct ms_key key;
-	uint16_t owner;
-
-	ms_key_addr6(&key, addr);
-	e = ms_table_find(core->table, &key, ms_hash(&key, core->table->seed), &owner);
-	return e ? ms_addr6_of(e) : (struct ms_addr6 *) 0;
-}
-
 static enum ms_status addr6_create(struct ms_core *core, const uint8_t *addr, uint32_t *number)
 {
 	struct ms_addr6 *a;
@@ -97,7 +86,7 @@ static enum ms_status addr6_create(struct ms_core *core, const uint8_t *addr, ui
 enum ms_status ms_addr6_number(struct ms_core *core, const uint8_t *addr, bool create,
 			       uint32_t *number)
 {
-	struct ms_addr6 *a = addr6_lookup_locked(core, addr);
+	struct ms_addr6 *a = ms_addr6_find(core->table, addr);
 
 	if (a) {
 		*number = a->number;

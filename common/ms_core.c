@@ -100,14 +100,17 @@ static void tuple_key(struct ms_key *key, const struct ms_tuple *tuple, uint32_t
 	key->w[2] = ms_key_meta(tuple->family, tuple->proto, tuple->port, MS_KIND_TUPLE);
 }
 
+static uint8_t key_family(const struct ms_key *key)
+{
+	return (uint8_t) (key->w[2] >> 24);
+}
+
 /* The key of the claim that a tuple's key (an exact address) needs. */
 static void claim_key(struct ms_key *key, const struct ms_key *tuple_key, uint16_t owner)
 {
-	uint8_t family = (uint8_t) (tuple_key->w[2] >> 24);
-
 	key->w[0] = tuple_key->w[0];
 	key->w[1] = tuple_key->w[1];
-	key->w[2] = ms_key_meta(family, 0, owner, MS_KIND_CLAIM);
+	key->w[2] = ms_key_meta(key_family(tuple_key), 0, owner, MS_KIND_CLAIM);
 }
 
 static struct ms_entry *find_locked(struct ms_core *core, const struct ms_key *key)
@@ -115,11 +118,6 @@ static struct ms_entry *find_locked(struct ms_core *core, const struct ms_key *k
 	uint16_t owner;
 
 	return ms_table_find(core->table, key, ms_hash(key, core->table->seed), &owner);
-}
-
-static uint8_t key_family(const struct ms_key *key)
-{
-	return (uint8_t) (key->w[2] >> 24);
 }
 
 /* The IPv6 address number a key uses, or 0. */

@@ -403,8 +403,7 @@ static MS_ALWAYS_INLINE struct ms_entry *ms_table_find(struct ms_table *t, const
  * and claims.  A reader that decides with the number must then see the
  * record still live (struct ms_addr6).
  */
-static MS_ALWAYS_INLINE const struct ms_addr6 *ms_addr6_find(struct ms_table *t,
-							     const uint8_t *addr)
+static MS_ALWAYS_INLINE struct ms_addr6 *ms_addr6_find(struct ms_table *t, const uint8_t *addr)
 {
 	struct ms_entry *e;
 	struct ms_key key;
@@ -412,7 +411,7 @@ static MS_ALWAYS_INLINE const struct ms_addr6 *ms_addr6_find(struct ms_table *t,
 
 	ms_key_addr6(&key, addr);
 	e = ms_table_find(t, &key, ms_hash(&key, t->seed), &owner);
-	return e ? ms_addr6_of_const(e) : (const struct ms_addr6 *) 0;
+	return e ? ms_addr6_of(e) : (struct ms_addr6 *) 0;
 }
 
 /* Whether a number read from this record still stands for its address. */
