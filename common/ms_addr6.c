@@ -68,7 +68,6 @@ static enum ms_status addr6_create(struct ms_core *core, const uint8_t *addr, ui
 	__builtin_memcpy(&a->addr[0], addr, 8);
 	__builtin_memcpy(&a->addr[1], addr + 8, 8);
 	a->meta = ms_key_meta(MS_FAMILY_INET6, 0, 0, MS_KIND_ADDR);
-	a->head.word = 0; /* owner 0, and not exact */
 	a->number = core->addr6_free[core->addr6_nfree - 1];
 	a->live = 1;
 	st = ms_table_insert(core, &a->head);

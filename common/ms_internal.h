@@ -109,8 +109,8 @@ struct ms_entry {
 				uint32_t users;	 /* MS_KIND_ADDR: keys that use its number */
 			};
 			/* MS_ENTRY_EXACT set: a tuple or claim, and this is its
-			 * check word with the owner (ms_check_exact()).  Clear: an
-			 * address record's head. */
+			 * check word with the owner (ms_check_exact_of()).  0: an
+			 * address record's head (zeroed when allocated). */
 			uint64_t word;
 		};
 		struct ms_deferred deferred;

@@ -111,9 +111,10 @@ void ms_entry_key(const struct ms_entry *e, struct ms_key *key)
 	key->w[2] = a->meta;
 }
 
+/* An address record belongs to no port: its slot's owner byte is 0. */
 uint16_t ms_entry_owner(const struct ms_entry *e)
 {
-	return (uint16_t) (ms_entry_exact(e) ? e->word >> MS_CHECK_OWNER_BIT : e->word);
+	return ms_entry_exact(e) ? (uint16_t) (e->word >> MS_CHECK_OWNER_BIT) : 0u;
 }
 
 /* An entry's first bucket in this table. */
