@@ -684,6 +684,36 @@ void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const u
 	decide_batch(core, frames, lens, n, true, src_owner, out);
 }
 
+/*
+ * A frame's buckets on their way to the cache before its turn: all the
+ * kernel can do across netmap's batch, which reaches its lookup one frame
+ * at a time.  Frames off the fast path, and tables that fit in the cache,
+ * take nothing.  The frame need not be one that will be decided.
+ */
+static MS_ALWAYS_INLINE void prefetch_frame(struct ms_core *core, const uint8_t *frame,
+					    uint32_t len, bool egress)
+{
+	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
+	const struct ms_addr6 *rec;
+	uint64_t check;
+
+	if (t->buckets < MS_TABLE_LARGE_BUCKETS)
+		return;
+	check = fast_check(core, t, frame, len, egress, &rec);
+	if (check)
+		ms_table_prefetch(t, ms_hash4(check, t->seed), check);
+}
+
+void ms_ingress_prefetch(struct ms_core *core, const uint8_t *frame, uint32_t len)
+{
+	prefetch_frame(core, frame, len, false);
+}
+
+void ms_egress_prefetch(struct ms_core *core, const uint8_t *frame, uint32_t len)
+{
+	prefetch_frame(core, frame, len, true);
+}
+
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple)
 {
 	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);

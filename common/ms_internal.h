@@ -268,12 +268,13 @@ static inline uint64_t ms_mac_type_word(const uint8_t *mac, uint16_t type)
 }
 
 struct ms_core {
-	struct ms_table *table; /* published with release, read with acquire */
-	uint64_t nic_mac;	/* ms_mac_word() of the NIC's address, or MS_MAC_NONE */
-	uint64_t nic_ipv4;	/* ms_mac_type_word(it, 0x0800), or 0 (which no IPv4 frame has) */
-	uint64_t nic_ipv6;	/* ms_mac_type_word(it, 0x86dd), or 0 (which no IPv6 frame has) */
-	uint32_t count;		/* tuples, not claims */
-	uint32_t wildcards[2];	/* per family: lets the miss path skip a probe */
+	struct ms_core_head head; /* first: ms_prefetch_pays() reads it through the core */
+	struct ms_table *table;	  /* published with release, read with acquire */
+	uint64_t nic_mac;	  /* ms_mac_word() of the NIC's address, or MS_MAC_NONE */
+	uint64_t nic_ipv4;	  /* ms_mac_type_word(it, 0x0800), or 0 (which no IPv4 frame has) */
+	uint64_t nic_ipv6;	  /* ms_mac_type_word(it, 0x86dd), or 0 (which no IPv6 frame has) */
+	uint32_t count;		  /* tuples, not claims */
+	uint32_t wildcards[2];	  /* per family: lets the miss path skip a probe */
 	/* Writers' map of IPv6 address numbers to their records, and the free numbers. */
 	struct ms_addr6 **addr6;
 	uint32_t *addr6_free;

@@ -318,6 +318,7 @@ static enum ms_status table_rebuild(struct ms_core *core, uint32_t buckets)
 	core->bytes += t->bytes;
 	core->bytes -= old->bytes;
 	MS_STORE_RELEASE(&core->table, t);
+	MS_STORE(&core->head.hints, (uint32_t) (t->buckets >= MS_TABLE_LARGE_BUCKETS));
 	for (i = 0; i < old->buckets; i++)
 		for (s = 0; s < MS_BUCKET_SLOTS; s++)
 			if (old->bucket[i].slot[s].check)
@@ -418,5 +419,6 @@ enum ms_status ms_table_init(struct ms_core *core)
 	if (!core->table)
 		return MS_ERR_NOMEM;
 	core->bytes += core->table->bytes;
+	core->head.hints = core->table->buckets >= MS_TABLE_LARGE_BUCKETS;
 	return MS_OK;
 }

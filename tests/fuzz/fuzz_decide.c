@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Fuzz target: the input's first byte picks the direction (0x80), what the
- * core knows of the NIC's address (0x30: known, none, never told) and the
- * owner (0x03); the rest is the frame.  A fixed set of registrations (exact,
- * wildcard, both families, several owners) makes hits, claims and fragments
- * reachable.
+ * Fuzz target: the input's first byte picks the direction (0x80), a table
+ * large enough for prefetch hints to work (0x40), what the core knows of the
+ * NIC's address (0x30: known, none, never told) and the owner (0x03); the
+ * rest is the frame, hinted (ms_*_prefetch) and then decided.  A fixed set of
+ * registrations (exact, wildcard, both families, several owners) makes hits,
+ * claims and fragments reachable.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,19 +20,22 @@ enum nic_state { NIC_KNOWN, NIC_NONE, NIC_UNTOLD, NIC__COUNT };
 
 static const uint8_t nic_mac[6] = { 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01 };
 
-static struct ms_core *fuzz_core(enum nic_state state)
+/* Registrations that take a table past the size where prefetch hints start to work. */
+#define LARGE_EXTRA 12000u
+
+static struct ms_core *fuzz_core(enum nic_state state, bool large)
 {
-	static struct ms_core *cores[NIC__COUNT];
+	static struct ms_core *cores[NIC__COUNT][2];
 	static const uint8_t protos[] = { MS_PROTO_TCP, MS_PROTO_UDP, MS_PROTO_SCTP,
 					  MS_PROTO_UDPLITE, MS_PROTO_DCCP };
-	struct ms_core *core = cores[state];
+	struct ms_core *core = cores[state][large];
 	unsigned i;
 
 	if (core)
 		return core;
 	if (ms_core_create(&core) != MS_OK)
 		abort();
-	cores[state] = core;
+	cores[state][large] = core;
 	if (state == NIC_KNOWN)
 		ms_core_set_nic_mac(core, nic_mac);
 	else if (state == NIC_NONE)
@@ -47,6 +51,17 @@ static struct ms_core *fuzz_core(enum nic_state state)
 			t.addr[0] = t.family == MS_FAMILY_INET ? 10 : 0x20;
 			t.addr[t.family == MS_FAMILY_INET ? 3 : 15] = (uint8_t) (1 + i % 3);
 		}
+		ms_bind(core, &t, (uint16_t) (1 + i % 3), NULL);
+	}
+	for (i = 0; large && i < LARGE_EXTRA; i++) {
+		struct ms_tuple t;
+
+		memset(&t, 0, sizeof(t));
+		t.family = i & 1 ? MS_FAMILY_INET6 : MS_FAMILY_INET;
+		t.proto = i & 2 ? MS_PROTO_TCP : MS_PROTO_UDP;
+		t.port = (uint16_t) (20000 + i / 4);
+		t.addr[0] = t.family == MS_FAMILY_INET ? 10 : 0x20;
+		t.addr[t.family == MS_FAMILY_INET ? 3 : 15] = 1;
 		ms_bind(core, &t, (uint16_t) (1 + i % 3), NULL);
 	}
 	return core;
@@ -114,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	state = (enum nic_state)(((data[0] >> 4) & 3) % NIC__COUNT);
-	core = fuzz_core(state);
+	core = fuzz_core(state, (data[0] & 0x40) != 0);
 	/* An exactly sized copy, so any read past the end is an ASan report. */
 	frame = malloc(size - 1 ? size - 1 : 1);
 	if (!frame)
@@ -122,11 +137,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data + 1, size - 1);
 	check_fast_path(frame, (uint32_t) (size - 1));
 	if (data[0] & 0x80) {
+		ms_egress_prefetch(core, frame, (uint32_t) (size - 1));
 		d = ms_egress(core, frame, (uint32_t) (size - 1), (uint16_t) (data[0] & 3));
 		if (ms_reason_verdict(d.reason, MS_DIR_EGRESS) != d.verdict)
 			abort();
 		check_egress_addresses(state, frame, (uint32_t) (size - 1), d);
 	} else {
+		ms_ingress_prefetch(core, frame, (uint32_t) (size - 1));
 		d = ms_ingress(core, frame, (uint32_t) (size - 1));
 		if (ms_reason_verdict(d.reason, MS_DIR_INGRESS) != d.verdict)
 			abort();

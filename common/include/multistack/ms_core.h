@@ -209,6 +209,36 @@ void ms_ingress_batch(struct ms_core *core, const uint8_t *const *frames, const 
 		      uint32_t n, struct ms_decision *out);
 void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const uint32_t *lens,
 		     uint32_t n, uint16_t src_owner, struct ms_decision *out);
+/*
+ * A hint that a frame will be decided soon (in that direction): its table
+ * lines start on their way to the cache.  Decides and counts nothing, reads
+ * the frame within len only; any frame may be passed, even one that will not
+ * be decided.  A reader like the decisions.
+ *
+ * A caller that decides frames one at a time but sees those after the
+ * current one (the kernel's lookup, in netmap's batch) hints each frame
+ * MS_PREFETCH_AHEAD frames before deciding it, and prefetches its first line
+ * twice as far ahead: a frame's buckets are then in the cache when its turn
+ * comes, yet not evicted before (bench/README.md).
+ */
+#define MS_PREFETCH_AHEAD 16u
+
+/*
+ * Whether the hints can pay at all: only while the table is larger than the
+ * caches, which the core tracks in the first member of every core, so that a
+ * caller may skip reading ahead without a call.  A stale answer costs only
+ * time.
+ */
+struct ms_core_head {
+	uint32_t hints; /* non-zero: the hints prefetch */
+};
+
+static inline bool ms_prefetch_pays(const struct ms_core *core)
+{
+	return ((const volatile struct ms_core_head *) (const void *) core)->hints != 0;
+}
+void ms_ingress_prefetch(struct ms_core *core, const uint8_t *frame, uint32_t len);
+void ms_egress_prefetch(struct ms_core *core, const uint8_t *frame, uint32_t len);
 /* Exact-then-wildcard owner of a tuple, or -1. Does not count. */
 int ms_lookup(struct ms_core *core, const struct ms_tuple *tuple);
 /* Query one registration (exact match only); MS_ERR_NOENT when absent. */
