@@ -9,7 +9,8 @@
  * tuple; at least 1,024 frames).  Frames are decided in "ring" order (the
  * pool's own order, as a NIC ring presents them) and in "random" order (a
  * shuffle of the pool: the frames themselves are then cold as well).  Each
- * round times the core frame by frame, the core in batches of 256, the
+ * round times the core frame by frame, frame by frame with the kernel's
+ * look-ahead (the next frames hinted to the core), in batches of 256, the
  * baseline frame by frame and the floor (only the frame bytes any classifier
  * must read, no table), interleaved, each for the same CPU time budget; each
  * figure is the median of the rounds, in thread CPU time.  baseline / floor
@@ -277,9 +278,38 @@ static void workload_free(struct workload *w)
 	}
 }
 
-enum variant { CORE_PER_FRAME, CORE_BATCHED, BASELINE, FLOOR, VARIANTS };
-static const char *const variant_names[VARIANTS] = { "core_per_frame", "core_batched", "baseline",
-						     "floor" };
+enum variant { CORE_PER_FRAME, CORE_AHEAD, CORE_BATCHED, BASELINE, FLOOR, VARIANTS };
+static const char *const variant_names[VARIANTS] = { "core_per_frame", "core_ahead", "core_batched",
+						     "baseline", "floor" };
+
+/* The prefetch hint of the case's direction. */
+static void hint(struct ms_core *core, enum kind kind, const uint8_t *frame, uint32_t len)
+{
+	if (kind == EGRESS_V4)
+		ms_egress_prefetch(core, frame, len);
+	else
+		ms_ingress_prefetch(core, frame, len);
+}
+
+/*
+ * What the kernel's lookup does before deciding frame i of a batch of n
+ * (kernel/linux/ms_ahead.c, which reads the frames from the sending ring):
+ * the first frame hints the next ones, every frame the one MS_PREFETCH_AHEAD
+ * on, and the first line of the one twice as far is prefetched.
+ */
+static void look_ahead(struct ms_core *core, enum kind kind, const uint8_t *const *ptr,
+		       const uint32_t *len, uint32_t i, uint32_t n)
+{
+	uint32_t j;
+
+	if (i == 0)
+		for (j = 1; j < MS_PREFETCH_AHEAD && j < n; j++)
+			hint(core, kind, ptr[j], len[j]);
+	if (i + MS_PREFETCH_AHEAD < n)
+		hint(core, kind, ptr[i + MS_PREFETCH_AHEAD], len[i + MS_PREFETCH_AHEAD]);
+	if (i + 2 * MS_PREFETCH_AHEAD < n)
+		__builtin_prefetch(ptr[i + 2 * MS_PREFETCH_AHEAD]);
+}
 
 static uint32_t word(const uint8_t *p)
 {
@@ -328,6 +358,16 @@ static uint32_t run(enum variant v, const struct tables *t, enum kind kind,
 		else
 			for (i = 0; i < n; i++)
 				acc += ms_ingress(t->core, ptr[i], len[i]).owner;
+		break;
+	case CORE_AHEAD:
+		for (i = 0; i < n; i++) {
+			if (ms_prefetch_pays(t->core))
+				look_ahead(t->core, kind, ptr, len, i, n);
+			if (kind == EGRESS_V4)
+				acc += ms_egress(t->core, ptr[i], len[i], OWNER).verdict;
+			else
+				acc += ms_ingress(t->core, ptr[i], len[i]).owner;
+		}
 		break;
 	case CORE_BATCHED:
 		for (i = 0; i < n; i += BATCH) {
@@ -478,10 +518,11 @@ static void bench_case(const struct tables *t, const struct workload *w, enum or
 	       kind_names[w->kind], order_names[o], t->tuples, t->tuples, w->n, rounds);
 	for (k = 0; k < VARIANTS; k++)
 		printf(", \"%s_ns\": %.2f", variant_names[k], med[k]);
-	printf(", \"ratio_per_frame\": %.2f, \"ratio_batched\": %.2f, \"ratio_ceiling\": %.2f, "
+	printf(", \"ratio_per_frame\": %.2f, \"ratio_ahead\": %.2f, \"ratio_batched\": %.2f, "
+	       "\"ratio_ceiling\": %.2f, "
 	       "\"rounds_ns\": {",
-	       med[BASELINE] / med[CORE_PER_FRAME], med[BASELINE] / med[CORE_BATCHED],
-	       med[BASELINE] / med[FLOOR]);
+	       med[BASELINE] / med[CORE_PER_FRAME], med[BASELINE] / med[CORE_AHEAD],
+	       med[BASELINE] / med[CORE_BATCHED], med[BASELINE] / med[FLOOR]);
 	for (k = 0; k < VARIANTS; k++) {
 		printf("%s", k ? ", " : "");
 		print_rounds(variant_names[k], ns[k], rounds);
