@@ -456,6 +456,7 @@ static void nmd_vp_dtor(struct netmap_adapter *na)
 	nmd_detach(&p->vp, NULL);
 	/* off the switch: nothing can queue a frame for it any more */
 	nmd_vp_path_fini(p);
+	nmd_rings_free(&p->rings);
 	kfree(p);
 }
 
@@ -468,6 +469,8 @@ static void nmd_nic_dtor(struct netmap_adapter *na)
 		free_netdev(na->ifp);
 	else
 		dev_put(na->ifp);
+	nmd_rings_free(&nic->rings);
+	nmd_rings_free(&nic->host_rings);
 	kfree(nic);
 }
 
@@ -753,7 +756,7 @@ static uint32_t nmd_run_lookup(struct nmd_inject *req, struct netmap_vp_adapter 
  * sends nothing); an fd registered nowhere has nothing to send from (ENXIO,
  * as netmap's TXSYNC).  With nmd_lock held.
  */
-static int nmd_inject_source(struct nmd_file *f, bool from_host, struct netmap_vp_adapter **src)
+int nmd_inject_source(struct nmd_file *f, bool from_host, struct netmap_vp_adapter **src)
 {
 	struct netmap_priv_d *priv = &f->priv;
 
@@ -842,6 +845,8 @@ static long nmd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return nmd_attach(f, uarg);
 	case NMD_IOC_INJECT:
 		return nmd_inject(f, uarg);
+	case NMD_IOC_INJECT_BATCH:
+		return nmd_inject_batch(f, uarg);
 	case NIOCCONFIG:
 		return nmd_config(uarg);
 	}

@@ -45,10 +45,13 @@ struct nmd_counters {
 	atomic_long_t rx_drop; /* frames for this port it could not take (queue full, no ring) */
 };
 
+struct nmd_tx_ring;
+
 /* One ring each way: enough for netmap's ownership rules. */
 struct nmd_rings {
 	struct netmap_kring kring[NR_TXRX];
 	struct netmap_kring *ptr[NR_TXRX];
+	struct nmd_tx_ring *tx; /* the TX ring's slots and buffers, from the first batch on */
 };
 
 /* A VALE port an application registers on; every fd on it shares its receive queue. */
@@ -85,6 +88,13 @@ struct nmd_file {
 struct net *nmd_current_ns(void);
 struct net *nmd_bridge_ns(const struct nm_bridge *b);
 bool nmd_in_use(const struct nm_bridge *b);
+
+/* netmap_double.c */
+int nmd_inject_source(struct nmd_file *f, bool from_host, struct netmap_vp_adapter **src);
+
+/* netmap_double_batch.c */
+long nmd_inject_batch(struct nmd_file *f, struct nmd_inject_batch __user *uarg);
+void nmd_rings_free(struct nmd_rings *r);
 
 /* netmap_double_path.c */
 void nmd_vp_path_init(struct nmd_vp *p);

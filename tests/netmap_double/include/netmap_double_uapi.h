@@ -64,6 +64,38 @@ struct nmd_inject {
 };
 
 /*
+ * NMD_IOC_INJECT_BATCH: what one txsync of `count` slots does in netmap's
+ * switch, from this fd's port (from_host as NMD_IOC_INJECT).  The slots are
+ * written into the port's TX ring (NMD_TX_SLOTS slots; ring 0) from where the
+ * previous batch stopped, each with its frame in its own buffer and the
+ * flags, buffer index and ptr given; then, as netmap's forwarding does, the
+ * work array is filled from them (an indirect slot's buffer is its ptr; an
+ * unknown buffer index is buffer 0; a length past the buffer empties the
+ * slot), and the lookup runs once per slot in ring order under one read lock
+ * (not for a slot whose frame is no longer than the port's virtio-net
+ * header).  Every frame is one slot.
+ */
+#define NMD_TX_SLOTS  64
+#define NMD_BATCH_MAX 48
+#define NMD_NO_LOOKUP 0xffffffffu
+
+struct nmd_batch_slot {
+	uint32_t len;	   /* in: the slot's length; its frame's bytes are in data */
+	uint32_t flags;	   /* in: 0 or NS_INDIRECT (0x10) */
+	uint32_t buf_idx;  /* in: 0: the slot's own buffer; else this index, whatever it is */
+	uint32_t dst_port; /* out: what lookup returned, or NMD_NO_LOOKUP */
+	uint64_t ptr;	   /* in: the slot's ptr (an indirect slot's buffer address) */
+	char dst_name[NMD_NAME_LEN]; /* out: as NMD_IOC_INJECT's ("" also without a lookup) */
+};
+
+struct nmd_inject_batch {
+	uint32_t count;	    /* in: slots, 1 to NMD_BATCH_MAX */
+	uint32_t from_host; /* in: 1 = from the NIC's host stack port */
+	uint64_t data;	    /* in: count * NMD_FRAME_MAX bytes; slot i's at i * NMD_FRAME_MAX */
+	struct nmd_batch_slot slot[NMD_BATCH_MAX];
+};
+
+/*
  * The data path of a VALE port's fd (NMD_KIND_VP; see README.md):
  *   write(fd, frame, len)  one frame (virt_hdr_len bytes of header, then Ethernet) into the
  *                          switch from this port; the switch's lookup decides where it goes
@@ -82,7 +114,8 @@ struct nmd_inject {
  */
 #define NMD_RXQ_FRAMES 1024
 
-#define NMD_IOC_ATTACH _IOWR('N', 1, struct nmd_attach)
-#define NMD_IOC_INJECT _IOWR('N', 2, struct nmd_inject)
+#define NMD_IOC_ATTACH	     _IOWR('N', 1, struct nmd_attach)
+#define NMD_IOC_INJECT	     _IOWR('N', 2, struct nmd_inject)
+#define NMD_IOC_INJECT_BATCH _IOWR('N', 3, struct nmd_inject_batch)
 
 #endif /* NETMAP_DOUBLE_UAPI_H */

@@ -11,6 +11,24 @@
 #define NS_INDIRECT 0x0010 /* the buffer is in user memory */
 #define NS_MOREFRAG 0x0020 /* the frame continues in the next slot */
 
+/*
+ * One slot of a ring, shared with the process that owns the ring: buf_idx
+ * names its buffer in the allocator's table, ptr holds an indirect slot's
+ * address (and the low bits of a buffer offset, which the double never uses).
+ */
+struct netmap_slot {
+	uint32_t buf_idx;
+	uint16_t len;
+	uint16_t flags;
+	uint64_t ptr;
+};
+
+/* A ring as the kernel sees it: only its slots (the double maps nothing to userspace). */
+struct netmap_ring {
+	uint32_t num_slots;
+	struct netmap_slot slot[];
+};
+
 /* nmreq_register.nr_flags: ask for the selected rings alone (a later opener gets EBUSY). */
 #define NR_EXCLUSIVE 0x800
 /* nmreq_register.nr_flags: select no RX ring, no TX ring (both: no ring at all). */

@@ -18,6 +18,8 @@ struct netmap_if;
 
 enum txrx { NR_RX = 0, NR_TX = 1, NR_TXRX };
 
+struct nm_bdg_fwd;
+
 /* One ring of a port, as the kernel keeps it. */
 struct netmap_kring {
 	uint32_t nr_kflags;
@@ -31,6 +33,30 @@ struct netmap_kring {
 	enum txrx tx;
 	char name[NETMAP_REQ_IFNAMSIZ + 4]; /* "<port> TX0": never truncated */
 	struct netmap_adapter *na;
+	/*
+	 * A TX ring that sends into a switch: its slots, the first slot the
+	 * current txsync sends (nr_hwcur) and the one after its last (rhead),
+	 * and the work array the switch fills from them (nkr_ft).  A buffer
+	 * offset is ptr & offset_mask, at most offset_max.
+	 */
+	struct netmap_ring *ring;
+	uint32_t nkr_num_slots;
+	uint32_t nr_hwcur;
+	uint32_t rhead;
+	struct nm_bdg_fwd *nkr_ft;
+	uint64_t offset_mask;
+	uint64_t offset_max;
+};
+
+/* The allocator's buffers: index to address, how many, how large. */
+struct lut_entry {
+	void *vaddr;
+};
+
+struct netmap_lut {
+	struct lut_entry *lut;
+	uint32_t objtotal;
+	uint32_t objsize;
 };
 
 struct netmap_adapter {
@@ -56,8 +82,11 @@ struct netmap_adapter {
 	/* a bwrap and its host port: the bwrap; a VALE port: NULL */
 	void *na_private;
 	u_int virt_hdr_len;
+	struct netmap_lut na_lut; /* the buffers of its rings */
 	char name[NETMAP_REQ_IFNAMSIZ];
 };
+
+#define NETMAP_BUF_SIZE(na) ((na)->na_lut.objsize)
 
 static inline struct netmap_kring **NMR(struct netmap_adapter *na, enum txrx t)
 {
