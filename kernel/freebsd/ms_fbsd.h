@@ -75,6 +75,13 @@ void ms_handover_init(void);
 void ms_handover_fini(void);
 int ms_handover_start(struct file *fp, int fd, const struct ms_tuple *tuple, uint16_t owner);
 
+/*
+ * ms_ahead.c: hints the core about the frames that follow ft in its sending
+ * ring (ring_nr of src), in the direction of ft's frame; in the net epoch.
+ */
+void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ring_nr,
+		   struct netmap_vp_adapter *src, bool ingress);
+
 /* ms_switch.c: the switch callbacks and port roles. */
 uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
 			  void *private_data);

@@ -147,10 +147,9 @@ static uint32_t ms_verdict_port(struct ms_decision d, u64 view)
  * slots is judged on its first slot, which the core treats as truncated if
  * the headers do not fit.
  *
- * netmap calls this once per frame while it walks its batch (ft[]), and
- * passes one frame: the batch's length stays in netmap's loop, and the
- * entries past it are left over from earlier batches.  So nothing here
- * looks ahead at ft[] (docs/design.md, "What a frame costs").
+ * netmap calls this once per frame while it walks its batch, and passes
+ * one frame; the next frames' table lines are fetched from the sending
+ * ring's slots meanwhile (ms_ahead.c).
  */
 static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp_adapter *src,
 			       void *private_data)
@@ -174,6 +173,7 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	}
 
 	rcu_read_lock();
+	ms_look_ahead(core, ft, *ring, src, from_nic);
 	if (from_nic) {
 		d = ms_ingress(core, frame, len);
 		/* The NIC was attached without its host stack (vale-ctl -a): drop, and say why. */

@@ -9,6 +9,7 @@
 #include "ms_linux.h"
 
 struct netmap_vp_adapter;
+struct nm_bdg_fwd;
 
 /* ms_port.c: port roles, the caller's own port, watching its owner. */
 bool ms_is_host_port(const struct netmap_vp_adapter *vp);
@@ -17,5 +18,13 @@ bool ms_is_our_switch(const struct netmap_vp_adapter *vp);
 struct netmap_vp_adapter *ms_port_of_caller(const char *name);
 int ms_port_watch(struct netmap_vp_adapter *vp);
 void ms_port_unwatch(const struct netmap_vp_adapter *vp);
+
+/*
+ * ms_ahead.c: hints the core about the frames that follow ft in its sending
+ * ring (ring_nr of src), in the direction of ft's frame.  Inside the core's
+ * read-side section.
+ */
+void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ring_nr,
+		   struct netmap_vp_adapter *src, bool ingress);
 
 #endif

@@ -18,15 +18,37 @@
 #include <net/netmap_legacy.h>
 
 struct nm_bridge;
+struct netmap_adapter;
 struct netmap_vp_adapter;
+struct nm_bdg_fwd;
 
 /* A ring's direction; netmap numbers receive first. */
 enum txrx { NR_RX = 0, NR_TX = 1, NR_TXRX };
 
-/* One ring of a port, as the kernel tracks who has it bound. */
+/* One ring of a port, as the kernel tracks who has it bound and what it sends. */
 struct netmap_kring {
 	uint32_t nr_kflags; /* NKR_EXCLUSIVE: one descriptor bound it with NR_EXCLUSIVE */
 	uint32_t users;	    /* descriptors that have this ring bound */
+	struct netmap_adapter *na;
+	struct netmap_ring *ring; /* its slots, shared with the process */
+	uint32_t nkr_num_slots;
+	uint32_t nr_hwcur;	   /* the first slot the current txsync sends */
+	uint32_t rhead;		   /* the slot after its last */
+	struct nm_bdg_fwd *nkr_ft; /* a switch port's work array, filled from nr_hwcur on */
+	uint64_t offset_mask;	   /* a slot's buffer offset is ptr & offset_mask ... */
+	uint64_t offset_max;	   /* ... and at most this */
+};
+
+/* The buffers of an allocator: index to address, how many, how large. */
+struct lut_entry {
+	void *vaddr;
+	vm_paddr_t paddr;
+};
+struct netmap_lut {
+	struct lut_entry *lut;
+	struct lut_entry *plut;
+	uint32_t objtotal;
+	uint32_t objsize;
 };
 #define NKR_EXCLUSIVE 0x2
 
@@ -43,7 +65,10 @@ struct netmap_adapter {
 	struct netmap_kring **rx_rings;
 	/* Puts the port's rings in (onoff 1) or out of (0) netmap mode; NMG_LOCK held. */
 	int (*nm_register)(struct netmap_adapter *na, int onoff);
+	u_int virt_hdr_len; /* bytes of virtio-net header before each frame */
+	struct netmap_lut na_lut;
 };
+#define NETMAP_BUF_SIZE(na) ((na)->na_lut.objsize)
 
 /* The rings of one direction, and how many there are (netmap's accessors). */
 static __inline struct netmap_kring **NMR(struct netmap_adapter *na, enum txrx t)
