@@ -34,6 +34,7 @@ GROUPS = {
     "attack_requests": "attack",
     "attack_egress": "attack",
     "attack_unload": "attack",
+    "attack_ahead": "attack",
     "netmap_smoke": "netmap",
     "udp_echo": "netmap",
     "http_lwip": "http",

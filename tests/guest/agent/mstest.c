@@ -116,6 +116,11 @@ static void usage(void)
 	    "                                  port, or the current port, pausing US us after\n"
 	    "                                  each round; DST is drop, all, host, nic or a port\n"
 	    "                                  (checked where the backend reports destinations)\n"
+	    "  burst FILE [junk=1] [repeat=N] [from=nic]   FILE's frames in slots of one txsync\n"
+	    "                                  each; junk=1: a spoiled slot after each frame;\n"
+	    "                                  the double: each frame where it goes alone\n"
+	    "  bindmany FAMILY PROTO ADDR FIRST COUNT   COUNT sockets bound to ports FIRST on,\n"
+	    "                                  each registered (BIND) on the current port\n"
 	    "  recv TIMEOUT_MS expect=N|min=N  frames received on the current port (real netmap)\n"
 	    "  write FILE [expect=ERR]         each frame of FILE into the switch through the\n"
 	    "                                  current port's data path (double: write())\n"
@@ -584,6 +589,103 @@ static int op_send(struct state *st, const char *op, int argc, char **argv)
 	return i;
 }
 
+/* The slots of one burst, gathered from a frames file. */
+struct burst {
+	struct mst_port *port;
+	int junk; /* a spoiled slot after each frame */
+	const uint8_t *frames[MST_BURST_MAX];
+	size_t lens[MST_BURST_MAX];
+	enum mst_slot_kind kinds[MST_BURST_MAX];
+	unsigned n, spoiled, bursts, frames_sent, mismatches;
+};
+
+/* Sends the slots gathered; with the double, each frame's destination must be its own alone. */
+static void burst_flush(struct burst *b)
+{
+	char dst[MST_BURST_MAX][MST_NAME_LEN], alone[MST_NAME_LEN];
+	int err;
+
+	if (b->n == 0)
+		return;
+	err = mst_port_burst(b->port, b->frames, b->lens, b->kinds, b->n, dst);
+	if (err != 0) {
+		fprintf(stderr, "mstest: burst: %s\n", strerror(err));
+		exit(1);
+	}
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->kinds[i] != MST_SLOT_FRAME || strcmp(dst[i], "?") == 0)
+			continue;
+		err = mst_port_send(b->port, b->frames[i], b->lens[i], 0, alone);
+		if (err != 0 || strcmp(alone, dst[i]) != 0) {
+			printf("  slot %u of burst %u went to '%s', alone to '%s'\n", i, b->bursts,
+			       dst[i], err ? strerror(err) : alone);
+			b->mismatches++;
+		}
+	}
+	b->bursts++;
+	b->n = 0;
+}
+
+static int burst_add(const uint8_t *frame, size_t len, void *arg)
+{
+	struct burst *b = arg;
+	static const enum mst_slot_kind spoil[] = { MST_SLOT_BAD_INDEX, MST_SLOT_BAD_LENGTH,
+						    MST_SLOT_INDIRECT };
+
+	if (b->n + 1 + (b->junk != 0) > MST_BURST_MAX)
+		burst_flush(b);
+	b->frames[b->n] = frame;
+	b->lens[b->n] = len;
+	b->kinds[b->n++] = MST_SLOT_FRAME;
+	b->frames_sent++;
+	if (b->junk) {
+		b->frames[b->n] = frame;
+		b->lens[b->n] = len;
+		b->kinds[b->n++] = spoil[b->spoiled++ % 3];
+	}
+	return 0;
+}
+
+/*
+ * burst FILE [junk=1] [repeat=N] [from=nic]: the frames of FILE in slots of one txsync at a
+ * time (MST_BURST_MAX slots), from the current port or the NIC's (the double); with junk=1 a
+ * spoiled slot follows each frame.  Returns the argv entries used.
+ */
+static int op_burst(struct state *st, int argc, char **argv)
+{
+	struct burst b = { .port = st->port };
+	unsigned repeat = 1;
+	struct frames f;
+	int i = 1;
+
+	if (argc < 1)
+		usage();
+	for (; i < argc && strchr(argv[i], '=') != NULL; i++) {
+		if (strncmp(argv[i], "junk=", 5) == 0)
+			b.junk = atoi(argv[i] + 5);
+		else if (strncmp(argv[i], "repeat=", 7) == 0)
+			repeat = (unsigned) atoi(argv[i] + 7);
+		else if (strcmp(argv[i], "from=nic") == 0)
+			b.port = st->nic.port;
+		else
+			usage();
+	}
+	if (b.port == NULL)
+		die(strcmp(argv[i - 1], "from=nic") == 0
+			? "burst from=nic: only the double's NIC takes slots; use fromnic"
+			: "burst: no current port");
+	f = read_frames(argv[0]);
+	for (unsigned r = 0; r < repeat; r++)
+		each_frame(&f, burst_add, &b);
+	burst_flush(&b);
+	free(f.buf);
+	printf("burst %s: %u frames in %u txsyncs, %u spoiled slots, %u elsewhere than alone\n",
+	       argv[0], b.frames_sent, b.bursts, b.spoiled, b.mismatches);
+	if (b.mismatches != 0)
+		exit(1);
+	return i;
+}
+
 /* One request on port; exits on failure, naming the cycle. */
 static void churn_request(struct mst_port *port, uint8_t cmd, const struct tuple *t, int fd,
 			  unsigned cycle)
@@ -628,6 +730,38 @@ static void churn(unsigned n, unsigned binds, const char *port_name, char **targ
 		mst_port_close(port);
 	}
 	printf("churn: %u cycles of %u BIND/UNBIND pairs on %s\n", n, binds, port_name);
+}
+
+/*
+ * bindmany FAMILY PROTO ADDR FIRST COUNT: COUNT registrations on the current port, each
+ * proven by a fresh socket bound to the next port from FIRST on (BIND takes it over).
+ */
+static void bind_many(struct state *st, char **targs, unsigned count)
+{
+	struct tuple t = parse_tuple(targs);
+	uint16_t first = t.port;
+
+	need_port(st);
+	for (unsigned i = 0; i < count; i++) {
+		struct ms_req req;
+		int fd, err;
+
+		t.port = (uint16_t) (first + i);
+		fd = open_socket(&t, &default_sock_opts);
+		if (fd < 0) {
+			fprintf(stderr, "mstest: bindmany: port %u: %s\n", t.port, strerror(-fd));
+			exit(1);
+		}
+		fill_req(&req, MS_CMD_BIND, &t, fd);
+		err = mst_port_config(st->port, &req, NULL);
+		if (err != 0) {
+			fprintf(stderr, "mstest: bindmany: BIND of port %u: %s\n", t.port,
+				errno_name(err));
+			exit(1);
+		}
+	}
+	printf("bindmany: %u registrations on %s, ports %u to %u\n", count, st->port_name, first,
+	       (unsigned) (first + count - 1));
 }
 
 /* Sends msg in a UDP datagram to addr:port and waits for the same bytes back. */
@@ -1352,6 +1486,11 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mstest: wanted %s frames\n", want);
 				return 1;
 			}
+		} else if (strcmp(op, "bindmany") == 0 && left >= 5) {
+			bind_many(&st, argv + i, (unsigned) atoi(argv[i + 4]));
+			i += 5;
+		} else if (strcmp(op, "burst") == 0 && left >= 1) {
+			i += op_burst(&st, left, argv + i);
 		} else if (strcmp(op, "write") == 0 && left >= 1) {
 			i += op_write(&st, left, argv + i);
 		} else if (strcmp(op, "read") == 0 && left >= 1) {

@@ -74,6 +74,22 @@ int mst_port_send(struct mst_port *port, const void *frame, size_t len, int from
  */
 int mst_port_write(struct mst_port *port, const void *frame, size_t len);
 int mst_port_read(struct mst_port *port, uint8_t *buf, size_t size, int timeout_ms, size_t *len);
+/* What a slot of a burst holds: a frame, or something a process may leave in a slot. */
+enum mst_slot_kind {
+	MST_SLOT_FRAME,
+	MST_SLOT_BAD_INDEX,  /* a buffer index past the allocator's last */
+	MST_SLOT_BAD_LENGTH, /* a length past the buffer's end */
+	MST_SLOT_INDIRECT,   /* NS_INDIRECT, its address a kernel one */
+};
+#define MST_BURST_MAX 48
+/*
+ * Sends n slots (at most MST_BURST_MAX) from the port in one txsync, as a stack that fills its
+ * TX ring and syncs once: slot i holds frames[i] (lens[i] bytes), spoiled as kinds[i] says.
+ * dst[i] receives where the switch sent slot i, as mst_port_send reports it ("?" when the
+ * backend cannot tell).  0 or an errno value.
+ */
+int mst_port_burst(struct mst_port *port, const uint8_t *const *frames, const size_t *lens,
+		   const enum mst_slot_kind *kinds, unsigned n, char (*dst)[MST_NAME_LEN]);
 /*
  * Counts frames arriving within timeout_ms, passing each to fn; -1 if the port cannot receive
  * them (the double: frames sent with mst_port_send only report their destination, so there

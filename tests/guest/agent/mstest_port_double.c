@@ -142,3 +142,37 @@ int mst_port_read(struct mst_port *port, uint8_t *buf, size_t size, int timeout_
 	*len = (size_t) n;
 	return 0;
 }
+
+int mst_port_burst(struct mst_port *port, const uint8_t *const *frames, const size_t *lens,
+		   const enum mst_slot_kind *kinds, unsigned n, char (*dst)[MST_NAME_LEN])
+{
+	static struct nmd_inject_batch req;		   /* not on the stack */
+	static uint8_t data[NMD_BATCH_MAX][NMD_FRAME_MAX]; /* the slots' buffers, as filled */
+
+	if (n == 0 || n > NMD_BATCH_MAX || n > MST_BURST_MAX)
+		return EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.count = n;
+	req.data = (uintptr_t) data;
+	for (unsigned i = 0; i < n; i++) {
+		struct nmd_batch_slot *slot = &req.slot[i];
+
+		if (lens[i] > NMD_FRAME_MAX)
+			return EMSGSIZE;
+		memcpy(data[i], frames[i], lens[i]);
+		slot->len = (uint32_t) lens[i];
+		if (kinds[i] == MST_SLOT_BAD_INDEX)
+			slot->buf_idx = 0x7ffffff0u;
+		else if (kinds[i] == MST_SLOT_BAD_LENGTH)
+			slot->len = 0xffffu;
+		else if (kinds[i] == MST_SLOT_INDIRECT) {
+			slot->flags = NS_INDIRECT;
+			slot->ptr = 0xffffffff81000000ull;
+		}
+	}
+	if (ioctl(port->fd, NMD_IOC_INJECT_BATCH, &req) < 0)
+		return errno;
+	for (unsigned i = 0; i < n; i++)
+		snprintf(dst[i], MST_NAME_LEN, "%.*s", MST_NAME_LEN - 1, req.slot[i].dst_name);
+	return 0;
+}

@@ -188,3 +188,55 @@ int mst_port_read(struct mst_port *port, uint8_t *buf, size_t size, int timeout_
 			return EAGAIN;
 	}
 }
+
+int mst_port_burst(struct mst_port *port, const uint8_t *const *frames, const size_t *lens,
+		   const enum mst_slot_kind *kinds, unsigned n, char (*dst)[MST_NAME_LEN])
+{
+	struct pollfd pfd = { .fd = port->fd, .events = POLLOUT };
+	struct netmap_slot saved[MST_BURST_MAX];
+	struct netmap_ring *ring;
+	uint32_t at;
+	int err = 0;
+
+	if (port->nifp == NULL)
+		return EOPNOTSUPP;
+	if (port->nifp->ni_tx_rings == 0)
+		return EPERM;
+	if (n == 0 || n > MST_BURST_MAX)
+		return EINVAL;
+	ring = NETMAP_TXRING(port->nifp, 0);
+	if (nm_ring_space(ring) < n && poll(&pfd, 1, 1000) <= 0)
+		return EAGAIN;
+	if (nm_ring_space(ring) < n)
+		return ENOSPC;
+	at = ring->head;
+	for (unsigned i = 0; i < n; i++, at = nm_ring_next(ring, at)) {
+		struct netmap_slot *slot = &ring->slot[at];
+
+		if (lens[i] > ring->nr_buf_size)
+			return EMSGSIZE;
+		saved[i] = *slot;
+		memcpy(NETMAP_BUF(ring, slot->buf_idx), frames[i], lens[i]);
+		slot->len = (uint16_t) lens[i];
+		if (kinds[i] == MST_SLOT_BAD_INDEX)
+			slot->buf_idx = 0x7ffffff0u;
+		else if (kinds[i] == MST_SLOT_BAD_LENGTH)
+			slot->len = 0xffffu;
+		else if (kinds[i] == MST_SLOT_INDIRECT) {
+			slot->flags |= NS_INDIRECT;
+			slot->ptr = 0xffffffff81000000ull;
+		}
+		snprintf(dst[i], MST_NAME_LEN, "?");
+	}
+	ring->head = ring->cur = at;
+	if (ioctl(port->fd, NIOCTXSYNC, NULL) < 0)
+		err = errno;
+	/* The slots keep their buffers: a spoiled index or flag would lose one for good. */
+	at = (ring->head + ring->num_slots - n) % ring->num_slots;
+	for (unsigned i = 0; i < n; i++, at = nm_ring_next(ring, at)) {
+		ring->slot[at].buf_idx = saved[i].buf_idx;
+		ring->slot[at].flags = saved[i].flags;
+		ring->slot[at].ptr = saved[i].ptr;
+	}
+	return err;
+}

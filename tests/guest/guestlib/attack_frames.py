@@ -17,6 +17,18 @@ from guestlib.frames import GUEST4, GUEST6, GUEST_MAC, PEER4, PEER6, PEER_MAC, S
 # The ports the scenarios' stacks register (uid 1000 and 1001, with and without a namespace).
 STACK_PORTS = (7200, 7300, 7400, 7500)
 GATEWAY4, GATEWAY6 = "10.0.0.254", "fd00::254"
+# attack_ahead: the stack registers AHEAD_COUNT ports from AHEAD_FIRST on (a table large enough
+# for the look-ahead), and its bursts mix AHEAD_FRAMES frames of those tuples, spread over them,
+# with as many of ports nobody registered.
+AHEAD_FIRST, AHEAD_COUNT, AHEAD_FRAMES = 20000, 12000, 12
+
+
+def _ahead_ports() -> list[tuple[int, int]]:
+    """(registered port, unregistered port) pairs, in the order the bursts send them."""
+    return [
+        (AHEAD_FIRST + (i * 997) % AHEAD_COUNT, AHEAD_FIRST + AHEAD_COUNT + 5000 + i)
+        for i in range(AHEAD_FRAMES)
+    ]
 
 
 def _udp_in(port: int) -> bytes:
@@ -67,6 +79,9 @@ def attack_frame_sets() -> dict[str, list[bytes]]:
             "nd_own": [_neighbor_advert(GUEST6, GUEST_MAC)],
             "nd_foreign_mac": [_neighbor_advert(GUEST6, STACK_MAC)],
             "nd_gateway": [_neighbor_advert(GATEWAY6, GUEST_MAC)],
+            # attack_ahead: from the NIC and from the stack, registered and not, alternating
+            "ahead_in": [_udp_in(p) for pair in _ahead_ports() for p in pair],
+            "ahead_out": [_udp_out(p) for pair in _ahead_ports() for p in pair],
         }
     )
     return sets
