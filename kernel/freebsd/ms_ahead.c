@@ -67,7 +67,7 @@ void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ri
 	const uint8_t *header;
 
 	/* *ring holds the sending ring's index when netmap calls the lookup. */
-	if (!ms_prefetch_pays(core) || ring_nr >= nma_get_nrings(na, NR_TX))
+	if (ring_nr >= nma_get_nrings(na, NR_TX))
 		return;
 	kring = NMR(na, NR_TX)[ring_nr];
 	if (kring == NULL || kring->ring == NULL || kring->nkr_ft == NULL ||

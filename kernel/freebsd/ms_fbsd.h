@@ -77,7 +77,8 @@ int ms_handover_start(struct file *fp, int fd, const struct ms_tuple *tuple, uin
 
 /*
  * ms_ahead.c: hints the core about the frames that follow ft in its sending
- * ring (ring_nr of src), in the direction of ft's frame; in the net epoch.
+ * ring (ring_nr of src), in the direction of ft's frame; in the net epoch,
+ * and worth calling only while ms_prefetch_pays(core).
  */
 void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ring_nr,
 		   struct netmap_vp_adapter *src, bool ingress);

@@ -160,7 +160,8 @@ uint32_t ms_switch_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netmap_vp
 	 */
 	if (nm_is_bwrap(&src->up) && atomic_load_int(&ms_sw.nic_port) != (u_int) src->bdg_port)
 		ms_learn_nic(src);
-	ms_look_ahead(core, ft, *ring, src, nm_is_bwrap(&src->up));
+	if (ms_prefetch_pays(core))
+		ms_look_ahead(core, ft, *ring, src, nm_is_bwrap(&src->up));
 	if (nm_is_bwrap(&src->up)) {
 		d = ms_ingress(core, buf, len);
 		/* Attached without its host stack: dropped, and counted as such. */

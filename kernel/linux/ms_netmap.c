@@ -173,7 +173,8 @@ static uint32_t ms_vale_lookup(struct nm_bdg_fwd *ft, uint8_t *ring, struct netm
 	}
 
 	rcu_read_lock();
-	ms_look_ahead(core, ft, *ring, src, from_nic);
+	if (ms_prefetch_pays(core))
+		ms_look_ahead(core, ft, *ring, src, from_nic);
 	if (from_nic) {
 		d = ms_ingress(core, frame, len);
 		/* The NIC was attached without its host stack (vale-ctl -a): drop, and say why. */

@@ -22,7 +22,7 @@ void ms_port_unwatch(const struct netmap_vp_adapter *vp);
 /*
  * ms_ahead.c: hints the core about the frames that follow ft in its sending
  * ring (ring_nr of src), in the direction of ft's frame.  Inside the core's
- * read-side section.
+ * read-side section; worth calling only while ms_prefetch_pays(core).
  */
 void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ring_nr,
 		   struct netmap_vp_adapter *src, bool ingress);
