@@ -3,6 +3,12 @@
 #ifndef NETMAP_DOUBLE_NET_NETMAP_H
 #define NETMAP_DOUBLE_NET_NETMAP_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
 #define NETMAP_API 14 /* the version the double imitates */
 
 #define NETMAP_REQ_IFNAMSIZ 64
