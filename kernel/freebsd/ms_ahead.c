@@ -18,6 +18,14 @@
 #include "ms_fbsd.h"
 #include "ms_netmap.h"
 
+/* The slot `ahead` slots after the txsync's first (ahead < nkr_num_slots): no division. */
+static uint32_t ms_slot_after_first(const struct netmap_kring *kring, uint32_t ahead)
+{
+	uint32_t at = kring->nr_hwcur + ahead;
+
+	return (at >= kring->nkr_num_slots ? at - kring->nkr_num_slots : at);
+}
+
 /* Where a slot's frame starts and how long it is, or NULL for a slot to leave alone. */
 static const uint8_t *ms_slot_frame(struct netmap_kring *kring, uint32_t slot_index, uint32_t *len)
 {
@@ -46,8 +54,7 @@ static void ms_hint_slot(struct ms_core *core, struct netmap_kring *kring, uint3
 			 bool ingress)
 {
 	uint32_t header = kring->na->virt_hdr_len, len;
-	const uint8_t *frame =
-	    ms_slot_frame(kring, (kring->nr_hwcur + ahead) % kring->nkr_num_slots, &len);
+	const uint8_t *frame = ms_slot_frame(kring, ms_slot_after_first(kring, ahead), &len);
 
 	if (frame == NULL || len <= header)
 		return;
@@ -79,7 +86,8 @@ void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ri
 	/* The work array is filled from nr_hwcur on: an entry's index is its slot's distance. */
 	entry = ((uintptr_t) ft - (uintptr_t) kring->nkr_ft) / sizeof(*ft);
 	at = entry < slots ? (uint32_t) entry : slots;
-	pending = (kring->rhead + slots - kring->nr_hwcur) % slots;
+	pending = kring->rhead >= kring->nr_hwcur ? kring->rhead - kring->nr_hwcur
+						  : kring->rhead + slots - kring->nr_hwcur;
 	if (at >= pending)
 		return;
 	if (at == 0) {
@@ -90,7 +98,7 @@ void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ri
 		ms_hint_slot(core, kring, at + MS_PREFETCH_AHEAD, ingress);
 	if (at + 2 * MS_PREFETCH_AHEAD < pending) {
 		header = ms_slot_frame(
-		    kring, (kring->nr_hwcur + at + 2 * MS_PREFETCH_AHEAD) % slots, &header_len);
+		    kring, ms_slot_after_first(kring, at + 2 * MS_PREFETCH_AHEAD), &header_len);
 		if (header != NULL)
 			__builtin_prefetch(header);
 	}
