@@ -293,22 +293,18 @@ static void hint(struct ms_core *core, enum kind kind, const uint8_t *frame, uin
 
 /*
  * What the kernel's lookup does before deciding frame i of a batch of n
- * (kernel/linux/ms_ahead.c, which reads the frames from the sending ring):
- * the first frame hints the next ones, every frame the one MS_PREFETCH_AHEAD
- * on, and the first line of the one twice as far is prefetched.
+ * (kernel/linux/ms_ahead.c, which reads the frames from the sending ring),
+ * on ms_ahead_plan()'s schedule.
  */
 static void look_ahead(struct ms_core *core, enum kind kind, const uint8_t *const *ptr,
 		       const uint32_t *len, uint32_t i, uint32_t n)
 {
-	uint32_t j;
+	uint32_t from, to, j, touch = ms_ahead_plan(i, n, &from, &to);
 
-	if (i == 0)
-		for (j = 1; j < MS_PREFETCH_AHEAD && j < n; j++)
-			hint(core, kind, ptr[j], len[j]);
-	if (i + MS_PREFETCH_AHEAD < n)
-		hint(core, kind, ptr[i + MS_PREFETCH_AHEAD], len[i + MS_PREFETCH_AHEAD]);
-	if (i + 2 * MS_PREFETCH_AHEAD < n)
-		__builtin_prefetch(ptr[i + 2 * MS_PREFETCH_AHEAD]);
+	for (j = from; j < to; j++)
+		hint(core, kind, ptr[j], len[j]);
+	if (touch < n)
+		__builtin_prefetch(ptr[touch]);
 }
 
 static uint32_t word(const uint8_t *p)

@@ -78,8 +78,7 @@ void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ri
 {
 	struct netmap_adapter *na = &src->up;
 	struct netmap_kring *kring;
-	uint32_t slots, pending, at, ahead;
-	uint32_t header_len;
+	uint32_t slots, pending, at, ahead, from, to, touch, header_len;
 	const uint8_t *header;
 
 	/* *ring holds the sending ring's index when netmap calls the lookup. */
@@ -103,15 +102,11 @@ void ms_look_ahead(struct ms_core *core, const struct nm_bdg_fwd *ft, uint8_t ri
 						  : kring->rhead + slots - kring->nr_hwcur;
 	if (at >= pending)
 		return;
-	if (at == 0) {
-		for (ahead = 1; ahead < MS_PREFETCH_AHEAD && ahead < pending; ahead++)
-			ms_hint_slot(core, kring, ahead, ingress);
-	}
-	if (at + MS_PREFETCH_AHEAD < pending)
-		ms_hint_slot(core, kring, at + MS_PREFETCH_AHEAD, ingress);
-	if (at + 2 * MS_PREFETCH_AHEAD < pending) {
-		header = ms_slot_frame(
-		    kring, ms_slot_after_first(kring, at + 2 * MS_PREFETCH_AHEAD), &header_len);
+	touch = ms_ahead_plan(at, pending, &from, &to);
+	for (ahead = from; ahead < to; ahead++)
+		ms_hint_slot(core, kring, ahead, ingress);
+	if (touch < pending) {
+		header = ms_slot_frame(kring, ms_slot_after_first(kring, touch), &header_len);
 		if (header)
 			prefetch(header);
 	}

@@ -342,6 +342,35 @@ static void test_every_egress_truncation(void)
 }
 
 /*
+ * The look-ahead's schedule: every frame of a batch is hinted exactly once,
+ * MS_PREFETCH_AHEAD frames before its turn (the first ones by the batch's
+ * first frame), and its first line fetched twice as far ahead; nothing past
+ * the batch.
+ */
+static void test_ahead_plan(void)
+{
+	for (uint32_t n = 1; n <= 3 * MS_PREFETCH_AHEAD + 3; n++) {
+		uint32_t hinted[3 * MS_PREFETCH_AHEAD + 3] = { 0 }, touched = 0;
+
+		for (uint32_t at = 0; at < n; at++) {
+			uint32_t from, to, touch = ms_ahead_plan(at, n, &from, &to);
+
+			CHECK(from <= to && to <= n && (from > at || from == to));
+			for (uint32_t i = from; i < to; i++) {
+				hinted[i]++;
+				CHECK(at == 0 || i == at + MS_PREFETCH_AHEAD);
+			}
+			CHECK(touch == n || (touch == at + 2 * MS_PREFETCH_AHEAD && touch < n));
+			touched += touch < n;
+		}
+		for (uint32_t i = 1; i < n; i++)
+			CHECK_EQ(hinted[i], 1u);
+		CHECK_EQ(hinted[0], 0u);
+		CHECK_EQ(touched, n > 2 * MS_PREFETCH_AHEAD ? n - 2 * MS_PREFETCH_AHEAD : 0u);
+	}
+}
+
+/*
  * A prefetch hint, in either direction, for every frame cut at every length
  * (each cut in a buffer of exactly that size, so that a read past it is the
  * sanitizer's to catch): no counter moves and every frame is then decided
@@ -557,6 +586,7 @@ int main(void)
 	RUN(test_arp_and_nd_addresses);
 	RUN(test_glue_counters);
 	RUN(test_every_egress_truncation);
+	RUN(test_ahead_plan);
 	RUN(test_batches_at_scale);
 	RUN(test_churn_frame_by_frame);
 	return ms_test_failures ? 1 : 0;

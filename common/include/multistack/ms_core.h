@@ -224,6 +224,23 @@ void ms_egress_batch(struct ms_core *core, const uint8_t *const *frames, const u
 #define MS_PREFETCH_AHEAD 16u
 
 /*
+ * That schedule, for frame `at` of the `n` a caller can see (0 the first):
+ * the frames [*from, *to) to hint before deciding it (the first frame hints
+ * MS_PREFETCH_AHEAD of them, every other frame one), and the one whose first
+ * line to prefetch, or n for none.
+ */
+static inline uint32_t ms_ahead_plan(uint32_t at, uint32_t n, uint32_t *from, uint32_t *to)
+{
+	uint32_t end = at + MS_PREFETCH_AHEAD + 1;
+
+	*to = end < n ? end : n;
+	*from = at ? at + MS_PREFETCH_AHEAD : 1;
+	if (*from > *to)
+		*from = *to;
+	return at + 2 * MS_PREFETCH_AHEAD < n ? at + 2 * MS_PREFETCH_AHEAD : n;
+}
+
+/*
  * Whether the hints can pay at all: only while the table is larger than the
  * caches, which the core tracks in the first member of every core, so that a
  * caller may skip reading ahead without a call.  A stale answer costs only
