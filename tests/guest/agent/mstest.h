@@ -81,7 +81,11 @@ enum mst_slot_kind {
 	MST_SLOT_BAD_LENGTH, /* a length past the buffer's end */
 	MST_SLOT_INDIRECT,   /* NS_INDIRECT, its address a kernel one */
 };
-#define MST_BURST_MAX 48
+/* What a spoiled slot holds, the same on both backends. */
+#define MST_SPOILED_INDEX   0x7ffffff0u		  /* past any allocator's last buffer */
+#define MST_SPOILED_LENGTH  0xffffu		  /* past any buffer's end */
+#define MST_SPOILED_ADDRESS 0xffffffff81000000ull /* the kernel's, for an indirect slot */
+#define MST_BURST_MAX	    48
 /*
  * Sends n slots (at most MST_BURST_MAX) from the port in one txsync, as a stack that fills its
  * TX ring and syncs once: slot i holds frames[i] (lens[i] bytes), spoiled as kinds[i] says.

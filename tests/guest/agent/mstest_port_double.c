@@ -162,12 +162,12 @@ int mst_port_burst(struct mst_port *port, const uint8_t *const *frames, const si
 		memcpy(data[i], frames[i], lens[i]);
 		slot->len = (uint32_t) lens[i];
 		if (kinds[i] == MST_SLOT_BAD_INDEX)
-			slot->buf_idx = 0x7ffffff0u;
+			slot->buf_idx = MST_SPOILED_INDEX;
 		else if (kinds[i] == MST_SLOT_BAD_LENGTH)
-			slot->len = 0xffffu;
+			slot->len = MST_SPOILED_LENGTH;
 		else if (kinds[i] == MST_SLOT_INDIRECT) {
 			slot->flags = NS_INDIRECT;
-			slot->ptr = 0xffffffff81000000ull;
+			slot->ptr = MST_SPOILED_ADDRESS;
 		}
 	}
 	if (ioctl(port->fd, NMD_IOC_INJECT_BATCH, &req) < 0)

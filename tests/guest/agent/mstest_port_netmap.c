@@ -219,12 +219,12 @@ int mst_port_burst(struct mst_port *port, const uint8_t *const *frames, const si
 		memcpy(NETMAP_BUF(ring, slot->buf_idx), frames[i], lens[i]);
 		slot->len = (uint16_t) lens[i];
 		if (kinds[i] == MST_SLOT_BAD_INDEX)
-			slot->buf_idx = 0x7ffffff0u;
+			slot->buf_idx = MST_SPOILED_INDEX;
 		else if (kinds[i] == MST_SLOT_BAD_LENGTH)
-			slot->len = 0xffffu;
+			slot->len = MST_SPOILED_LENGTH;
 		else if (kinds[i] == MST_SLOT_INDIRECT) {
 			slot->flags |= NS_INDIRECT;
-			slot->ptr = 0xffffffff81000000ull;
+			slot->ptr = MST_SPOILED_ADDRESS;
 		}
 		snprintf(dst[i], MST_NAME_LEN, "?");
 	}
