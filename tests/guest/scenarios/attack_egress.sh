@@ -77,7 +77,7 @@ check "netmap loads" insmod "$MS_KO/netmap.ko"
 run chmod 666 /dev/netmap
 rm -f /tmp/early.bound
 if bg early mstest setuid 1000 port valem:v1000 ready /tmp/early.ready \
-	sh 'while [ ! -d /sys/module/multistack ]; do usleep 100000; done' \
+	sh 'while [ "$(cat /sys/module/multistack/initstate 2>/dev/null)" != live ]; do usleep 100000; done' \
 	sock 4 udp "$A4" 7200 bind 4 udp "$A4" 7200 expect=OK ready /tmp/early.bound pause; then
 	early=$BG_PID
 	if [ "$NETMAP_BACKEND" = netmap ]; then
@@ -93,7 +93,8 @@ if bg early mstest setuid 1000 port valem:v1000 ready /tmp/early.ready \
 	fi
 	check "multistack loads" insmod "$MS_KO/multistack.ko"
 	i=0
-	while [ ! -e /tmp/early.bound ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
+	while [ ! -e /tmp/early.bound ] && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
+	check "R10: uid 1000 registered 7200 once multistack was live" test -e /tmp/early.bound
 	# shellcheck disable=SC2086
 	check "R10: frames for the kernel are dropped and counted, not sent to port 0" \
 		mstest $NIC_TAKE sh "mscount snap" fromnic "$F/udp4_miss.bin" expect=drop \
