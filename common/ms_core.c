@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The core's lifecycle and its writers: bind, unbind, per-owner cleanup, listing. */
+#include "ms_addr6_index.h"
 #include "ms_internal.h"
 #include "ms_table_read.h"
 
@@ -22,6 +23,8 @@ enum ms_status ms_core_create(struct ms_core **out)
 		return MS_ERR_NOMEM;
 	}
 	core->bytes += (size_t) ms_os_percpu_count() * sizeof(struct ms_stats);
+	/* An empty index: IPv6 frames to the host's own addresses are decided from it. */
+	ms_addr6_index_rebuild(core);
 	*out = core;
 	return MS_OK;
 }

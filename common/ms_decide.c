@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The ingress and egress decisions: parse, look up, count. */
+#include "ms_addr6_index.h"
 #include "ms_internal.h"
 #include "ms_table_read.h"
 
@@ -299,20 +300,20 @@ ingress_rest(struct ms_core *core, struct ms_table *t, const uint8_t *frame, uin
  * cache every instruction here costs a fraction of a miss.  The frame is
  * decided from its tuple's check word and one bucket line, with no key
  * built and no entry read; whatever is not a plain hit or miss leaves
- * through a call that needs nothing kept for after it.  rec is the record
- * an IPv6 number came from (NULL for IPv4).
+ * through a call that needs nothing kept for after it.  seen is the
+ * address index an IPv6 number came from (NULL for IPv4).
  */
 static MS_ALWAYS_INLINE struct ms_decision ingress_decide(struct ms_core *core, struct ms_table *t,
 							  uint64_t check,
-							  const struct ms_addr6 *rec,
+							  const struct ms_addr6_index *seen,
 							  const uint8_t *frame, uint32_t len)
 {
 	struct ms_probe_at p;
 
 	switch (ms_table_probe(t, check, &p)) {
 	case MS_PROBE_HIT:
-		if (MS_UNLIKELY(rec && !ms_addr6_live(rec)))
-			break; /* the number went to another address meanwhile */
+		if (MS_UNLIKELY(seen && MS_LOAD(&core->addr6_index) != seen))
+			break; /* the number may have gone to another address meanwhile */
 		ms_tally_hit_slot(p.bucket, p.slot, len);
 		return ms_count_decision(
 		    core, MS_DIR_INGRESS,
@@ -330,36 +331,49 @@ static MS_ALWAYS_INLINE struct ms_decision ingress_decide(struct ms_core *core, 
 }
 
 /*
- * A fast-path IPv6 frame's check word, from its address's record (*rec; the
- * few addresses in use keep theirs in the cache); with no record, one that
- * no slot holds.
+ * A fast-path IPv6 frame's check word, its address's number found in the
+ * address index (*seen, which the caller checks after deciding); 0, which
+ * sends the frame down the general path, while no index is published.
  */
-static MS_ALWAYS_INLINE uint64_t fast_check6_of(struct ms_table *t, const uint8_t *frame,
-						bool egress, const struct ms_addr6 **rec)
+static MS_ALWAYS_INLINE uint64_t fast_check6_of(struct ms_core *core, const uint8_t *frame,
+						bool egress, const struct ms_addr6_index **seen)
 {
-	*rec = ms_addr6_find(t, frame + (egress ? 22 : 38));
-	return fast_check6(*rec ? (*rec)->number : MS_NUMBER_NONE, frame, egress);
+	const struct ms_addr6_index *x = MS_LOAD_ACQUIRE(&core->addr6_index);
+
+	*seen = x;
+	if (MS_UNLIKELY(!x))
+		return 0;
+	return fast_check6(ms_addr6_index_number(x, frame + (egress ? 22 : 38)), frame, egress);
+}
+
+/* A check word whose address is in no registration (a number the index did not have). */
+static MS_ALWAYS_INLINE bool check_unnumbered(uint64_t check)
+{
+	return (uint32_t) check == MS_NUMBER_NONE;
 }
 
 struct ms_decision ms_ingress(struct ms_core *core, const uint8_t *frame, uint32_t len)
 {
+	const struct ms_addr6_index *seen;
 	struct ms_table *t;
-	const struct ms_addr6 *rec;
 	uint64_t check;
 
 	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
 		t = MS_LOAD_ACQUIRE(&core->table);
 		return ingress_decide(core, t, fast_check4(frame, false),
-				      (const struct ms_addr6 *) 0, frame, len);
+				      (const struct ms_addr6_index *) 0, frame, len);
 	}
 	if (ms_ipv6_simple(frame, len)) {
 		t = MS_LOAD_ACQUIRE(&core->table);
-		check = fast_check6_of(t, frame, false, &rec);
+		check = fast_check6_of(core, frame, false, &seen);
+		if (MS_UNLIKELY(!check))
+			return ingress_slow(core, frame, len);
 		/* An address nobody registered (the host's own, mostly): no probe. */
-		if (MS_UNLIKELY(!rec) && MS_LIKELY(!MS_LOAD(&core->wildcards[1])))
+		if (MS_UNLIKELY(check_unnumbered(check)) &&
+		    MS_LIKELY(!MS_LOAD(&core->wildcards[1])))
 			return ms_count_decision(core, MS_DIR_INGRESS,
 						 decision(MS_VERDICT_HOST, MS_REASON_NO_MATCH, 0));
-		return ingress_decide(core, t, check, rec, frame, len);
+		return ingress_decide(core, t, check, seen, frame, len);
 	}
 	return ingress_slow(core, frame, len);
 }
@@ -547,7 +561,8 @@ egress_rest(struct ms_core *core, struct ms_table *t, const uint8_t *frame, uint
 
 /* As ingress_decide(), for a frame from src_owner's port. */
 static MS_ALWAYS_INLINE struct ms_decision egress_decide(struct ms_core *core, struct ms_table *t,
-							 uint64_t check, const struct ms_addr6 *rec,
+							 uint64_t check,
+							 const struct ms_addr6_index *seen,
 							 const uint8_t *frame, uint32_t len,
 							 uint16_t src_owner)
 {
@@ -555,8 +570,8 @@ static MS_ALWAYS_INLINE struct ms_decision egress_decide(struct ms_core *core, s
 
 	switch (ms_table_probe(t, check, &p)) {
 	case MS_PROBE_HIT:
-		if (MS_UNLIKELY(rec && !ms_addr6_live(rec)))
-			break; /* the number went to another address meanwhile */
+		if (MS_UNLIKELY(seen && MS_LOAD(&core->addr6_index) != seen))
+			break; /* the number may have gone to another address meanwhile */
 		if (MS_UNLIKELY((uint16_t) (p.owner_check >> MS_CHECK_OWNER_BIT) != src_owner))
 			return ms_count_decision(core, MS_DIR_EGRESS,
 						 decision(MS_VERDICT_DROP, MS_REASON_NOT_OWNER, 0));
@@ -579,43 +594,49 @@ static MS_ALWAYS_INLINE struct ms_decision egress_decide(struct ms_core *core, s
 struct ms_decision ms_egress(struct ms_core *core, const uint8_t *frame, uint32_t len,
 			     uint16_t src_owner)
 {
+	const struct ms_addr6_index *seen;
 	struct ms_table *t;
-	const struct ms_addr6 *rec;
 	uint64_t check;
 
 	if (MS_LIKELY(ms_ipv4_simple(frame, len))) {
 		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET))) {
 			t = MS_LOAD_ACQUIRE(&core->table);
 			return egress_decide(core, t, fast_check4(frame, true),
-					     (const struct ms_addr6 *) 0, frame, len, src_owner);
+					     (const struct ms_addr6_index *) 0, frame, len,
+					     src_owner);
 		}
 	} else if (ms_ipv6_simple(frame, len)) {
 		if (MS_LIKELY(fast_source_is_nic(core, frame, MS_FAMILY_INET6))) {
 			t = MS_LOAD_ACQUIRE(&core->table);
-			check = fast_check6_of(t, frame, true, &rec);
-			if (MS_UNLIKELY(!rec) && MS_LIKELY(!MS_LOAD(&core->wildcards[1])))
+			check = fast_check6_of(core, frame, true, &seen);
+			if (MS_UNLIKELY(!check))
+				return egress_slow(core, frame, len, src_owner);
+			if (MS_UNLIKELY(check_unnumbered(check)) &&
+			    MS_LIKELY(!MS_LOAD(&core->wildcards[1])))
 				return ms_count_decision(
 				    core, MS_DIR_EGRESS,
 				    decision(MS_VERDICT_DROP, MS_REASON_NO_MATCH, 0));
-			return egress_decide(core, t, check, rec, frame, len, src_owner);
+			return egress_decide(core, t, check, seen, frame, len, src_owner);
 		}
 	}
 	return egress_slow(core, frame, len, src_owner);
 }
 
-/* A fast-path frame's check word (and an IPv6 frame's record), or 0 for any other frame. */
-static MS_ALWAYS_INLINE uint64_t fast_check(struct ms_core *core, struct ms_table *t,
-					    const uint8_t *f, uint32_t len, bool egress,
-					    const struct ms_addr6 **rec)
+/*
+ * A fast-path frame's check word (and an IPv6 frame's address index), or 0
+ * for any other frame.
+ */
+static MS_ALWAYS_INLINE uint64_t fast_check(struct ms_core *core, const uint8_t *f, uint32_t len,
+					    bool egress, const struct ms_addr6_index **seen)
 {
-	*rec = (const struct ms_addr6 *) 0;
+	*seen = (const struct ms_addr6_index *) 0;
 	if (MS_LIKELY(ms_ipv4_simple(f, len)))
 		return !egress || fast_source_is_nic(core, f, MS_FAMILY_INET)
 			   ? fast_check4(f, egress)
 			   : 0u;
 	if (ms_ipv6_simple(f, len))
 		return !egress || fast_source_is_nic(core, f, MS_FAMILY_INET6)
-			   ? fast_check6_of(t, f, egress, rec)
+			   ? fast_check6_of(core, f, egress, seen)
 			   : 0u;
 	return 0u;
 }
@@ -626,7 +647,7 @@ static MS_ALWAYS_INLINE uint64_t fast_check(struct ms_core *core, struct ms_tabl
  * misses of a few dozen frames overlap instead of following one another.
  * Frames off the fast path are decided one by one, in order, when their
  * turn comes.  The whole batch is one read-side section: the table and the
- * IPv6 records found ahead stay valid memory until it ends.
+ * address indexes read ahead stay valid memory until it ends.
  */
 #define MS_AHEAD 8u
 #define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */
@@ -637,7 +658,7 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 {
 	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
 	uint64_t check[MS_RING]; /* 0: not on the fast path */
-	const struct ms_addr6 *rec[MS_RING];
+	const struct ms_addr6_index *seen[MS_RING];
 	uint32_t i, f, j;
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
@@ -653,8 +674,8 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 			j = i % MS_RING;
 			if (i + 3 * MS_AHEAD < n)
 				MS_PREFETCH(frames[i + 3 * MS_AHEAD]);
-			check[j] = fast_check(core, t, frames[i], lens[i], egress, &rec[j]);
-			if (check[j])
+			check[j] = fast_check(core, frames[i], lens[i], egress, &seen[j]);
+			if (check[j] && !check_unnumbered(check[j]))
 				ms_table_prefetch(t, ms_hash4(check[j], t->seed), check[j]);
 		}
 		if (i < 2 * MS_AHEAD)
@@ -665,10 +686,10 @@ static MS_ALWAYS_INLINE void decide_batch(struct ms_core *core, const uint8_t *c
 			out[f] = egress ? egress_slow(core, frames[f], lens[f], src_owner)
 					: ingress_slow(core, frames[f], lens[f]);
 		else if (egress)
-			out[f] =
-			    egress_decide(core, t, check[j], rec[j], frames[f], lens[f], src_owner);
+			out[f] = egress_decide(core, t, check[j], seen[j], frames[f], lens[f],
+					       src_owner);
 		else
-			out[f] = ingress_decide(core, t, check[j], rec[j], frames[f], lens[f]);
+			out[f] = ingress_decide(core, t, check[j], seen[j], frames[f], lens[f]);
 	}
 }
 
@@ -694,13 +715,13 @@ static MS_ALWAYS_INLINE void prefetch_frame(struct ms_core *core, const uint8_t 
 					    uint32_t len, bool egress)
 {
 	struct ms_table *t = MS_LOAD_ACQUIRE(&core->table);
-	const struct ms_addr6 *rec;
+	const struct ms_addr6_index *seen;
 	uint64_t check;
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS)
 		return;
-	check = fast_check(core, t, frame, len, egress, &rec);
-	if (check)
+	check = fast_check(core, frame, len, egress, &seen);
+	if (check && !check_unnumbered(check))
 		ms_table_prefetch(t, ms_hash4(check, t->seed), check);
 }
 

@@ -122,11 +122,12 @@ struct ms_entry {
 
 /*
  * An IPv6 address that keys registrations, and the number that stands for
- * it in their keys.  Readers find it by the address (a slot of the table
- * whose check word is a hash, confirmed against addr and meta), then read
- * number, then, after deciding with the number, live: a writer clears live
- * (release) before the number may go to another address, so a reader that
- * found a tuple published since sees live clear and decides again.  The
+ * it in their keys.  The general path finds it by the address (a slot of
+ * the table whose check word is a hash, confirmed against addr and meta),
+ * then reads number, then, after deciding with the number, live: a writer
+ * clears live (release) before the number may go to another address, so a
+ * reader that found a tuple published since sees live clear and decides
+ * again.  The data path reads numbers from the address index instead.  The
  * head's deferred-free bytes lie past what readers read.  64 bytes.
  */
 struct ms_addr6 {
@@ -267,19 +268,25 @@ static inline uint64_t ms_mac_type_word(const uint8_t *mac, uint16_t type)
 	return w;
 }
 
+struct ms_addr6_index;
+
 struct ms_core {
 	struct ms_core_head head; /* first: ms_prefetch_pays() reads it through the core */
 	struct ms_table *table;	  /* published with release, read with acquire */
-	uint64_t nic_mac;	  /* ms_mac_word() of the NIC's address, or MS_MAC_NONE */
-	uint64_t nic_ipv4;	  /* ms_mac_type_word(it, 0x0800), or 0 (which no IPv4 frame has) */
-	uint64_t nic_ipv6;	  /* ms_mac_type_word(it, 0x86dd), or 0 (which no IPv6 frame has) */
-	uint32_t count;		  /* tuples, not claims */
-	uint32_t wildcards[2];	  /* per family: lets the miss path skip a probe */
-	/* Writers' map of IPv6 address numbers to their records, and the free numbers. */
+	struct ms_addr6_index *addr6_index; /* the same; NULL: none (ms_addr6_index.h) */
+	uint64_t nic_mac;		    /* ms_mac_word() of the NIC's address, or MS_MAC_NONE */
+	uint64_t nic_ipv4;     /* ms_mac_type_word(it, 0x0800), or 0 (which no IPv4 frame has) */
+	uint64_t nic_ipv6;     /* ms_mac_type_word(it, 0x86dd), or 0 (which no IPv6 frame has) */
+	uint32_t count;	       /* tuples, not claims */
+	uint32_t wildcards[2]; /* per family: lets the miss path skip a probe */
+	/* Writers' map of IPv6 address numbers to their records, the free numbers,
+	 * and those retired since the index was last rebuilt (ms_addr6.c). */
 	struct ms_addr6 **addr6;
 	uint32_t *addr6_free;
+	uint32_t *addr6_retired;
 	uint32_t addr6_slots; /* numbers 1 .. addr6_slots - 1 exist */
 	uint32_t addr6_nfree;
+	uint32_t addr6_nretired;
 	size_t bytes; /* everything allocated for this core */
 	struct ms_os_lock *lock;
 	void *stats;					     /* per-CPU struct ms_stats */

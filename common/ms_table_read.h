@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The read side of the tuple table, inline because it is the per-frame
- * cost: a hash and one bucket line (two at most), and for IPv6 first the
- * lookup of its address's record, which the few addresses in use keep in
- * the cache.  A hit is counted in the tally next to its slot, in the same
+ * cost: a hash and one bucket line (two at most); for IPv6 the data path
+ * first finds its address's number in the address index
+ * (ms_addr6_index.h), the general path its address's record here.  A hit is counted in the tally next to its slot, in the same
  * line.
  *
  * A slot's check word answers a tuple's lookup from the bucket line alone:
