@@ -3,8 +3,8 @@
  * The read side of the tuple table, inline because it is the per-frame
  * cost: a hash and one bucket line (two at most); for IPv6 the data path
  * first finds its address's number in the address index
- * (ms_addr6_index.h), the general path its address's record here.  A hit is counted in the tally next to its slot, in the same
- * line.
+ * (ms_addr6_index.h), the general path its address's record here.  A hit
+ * is counted in the tally next to its slot, in the same line.
  *
  * A slot's check word answers a tuple's lookup from the bucket line alone:
  *   bits  0..51  a tuple's or claim's key itself (IPv4 address or IPv6
