@@ -3,7 +3,8 @@
 Topology as guestlib/frames.py: the NIC's MAC is GUEST_MAC (veth0 with real netmap, the
 double's made-up NIC otherwise), the peer behind it PEER_MAC / PEER4 / PEER6, and the
 unprivileged stacks share GUEST4 / GUEST6 with the kernel.  `to_PORT` goes from the peer to
-udp GUEST4:PORT; `from_PORT` goes out of a stack from udp GUEST4:PORT, with the NIC's MAC.
+udp GUEST4:PORT; `from_PORT` goes out of a stack from udp GUEST4:PORT, with the NIC's MAC;
+`to6_PORT` and `from6_PORT` the same with GUEST6.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from guestlib.frames import GUEST4, GUEST6, GUEST_MAC, PEER4, PEER6, PEER_MAC, S
 
 # The ports the scenarios' stacks register (uid 1000 and 1001, with and without a namespace).
 STACK_PORTS = (7200, 7300, 7400, 7500)
+# attack_egress: uid 1000's IPv6 tuple.
+STACK_PORTS6 = (7201,)
 GATEWAY4, GATEWAY6 = "10.0.0.254", "fd00::254"
 # attack_ahead: the stack registers AHEAD_COUNT ports from AHEAD_FIRST on (a table large enough
 # for the look-ahead), and its bursts mix AHEAD_FRAMES frames of those tuples, spread over them,
@@ -46,6 +49,23 @@ def _udp_out(port: int, mac: str = GUEST_MAC) -> bytes:
     )
 
 
+def _udp6_in(port: int) -> bytes:
+    return bytes(
+        Ether(src=PEER_MAC, dst=GUEST_MAC)
+        / IPv6(src=PEER6, dst=GUEST6)
+        / UDP(sport=5555, dport=port)
+        / b"in"
+    )
+
+
+def _udp6_out(port: int) -> bytes:
+    return bytes(
+        Ether(src=GUEST_MAC, dst=PEER_MAC)
+        / IPv6(src=GUEST6, dst=PEER6)
+        / UDP(sport=port, dport=5555)
+    )
+
+
 def _arp_reply(hwsrc: str, psrc: str, eth_src: str = GUEST_MAC) -> bytes:
     return bytes(
         Ether(src=eth_src, dst=PEER_MAC)
@@ -68,6 +88,9 @@ def attack_frame_sets() -> dict[str, list[bytes]]:
     for port in STACK_PORTS:
         sets[f"to_{port}"] = [_udp_in(port)] * 2
         sets[f"from_{port}"] = [_udp_out(port)] * 2
+    for port in STACK_PORTS6:
+        sets[f"to6_{port}"] = [_udp6_in(port)] * 2
+        sets[f"from6_{port}"] = [_udp6_out(port)] * 2
     sets.update(
         {
             # R9: addresses on egress, from the stack that registered udp GUEST4:7200

@@ -7,6 +7,8 @@
 #   NIC valem:veth0 --[ valem:, multistack ]-- valem:v1000: uid 1000, udp 10.0.0.1:7200,
 #                                               udp [fd00::1]:7201 (exact)
 #                                              valem:v1001: uid 1001, udp *:7300 (wildcard)
+# uid 1001 also sends from uid 1000's tuples while uid 1000 holds them (IPv6 frames take the
+# address index, IPv4 ones not).
 # Part 2: the NIC attached with vale-ctl -a after uid 1000's port took switch port 0.
 #
 # With the double, each frame's destination is checked; with real netmap, the counters.
@@ -47,6 +49,10 @@ export MSCOUNT_SNAP=/tmp/mscount.1000
 arg $NIC_TAKE setuid 1000 port valem:v1000 sock 4 udp "$A4" 7200 bind 4 udp "$A4" 7200 expect=OK \
 	sock 6 udp "$A6" 7201 bind 6 udp "$A6" 7201 expect=OK
 out from_7200 nic
+arg sh "mscount snap" send "$F/from6_7201.bin" expect=nic \
+	sh "mscount delta 'from6_7201: leaves for the NIC' egress tuple_hit nic 2"
+arg sh "mscount snap" fromnic "$F/to6_7201.bin" expect=v1000 \
+	sh "mscount delta 'to6_7201: reaches uid 1000' ingress tuple_hit port 2"
 out mac_spoof_7200 drop mac_spoof 1
 out arp_own_7200 nic
 out arp_gateway drop arp_spoof 1
@@ -55,6 +61,33 @@ out nd_own nic
 out nd_foreign_mac drop nd_spoof 1
 out nd_gateway drop nd_spoof 1
 run_args "R9 uid 1000: egress limited to the NIC's MAC and its own exact addresses"
+unset MSCOUNT_SNAP
+
+# R9, uid 1001 beside uid 1000, which holds udp A4:7200 and udp [A6]:7201: another stack's
+# tuples, IPv4 and IPv6, do not leave through uid 1001's port, nor reach it from the NIC.
+rm -f /tmp/holder.bound
+if bg holder mstest setuid 1000 port valem:v1000 ready /tmp/holder.ready \
+	sock 4 udp "$A4" 7200 bind 4 udp "$A4" 7200 expect=OK \
+	sock 6 udp "$A6" 7201 bind 6 udp "$A6" 7201 expect=OK ready /tmp/holder.bound pause; then
+	holder=$BG_PID
+	i=0
+	while [ ! -e /tmp/holder.bound ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
+	check "R9: uid 1000 holds udp $A4:7200 and udp [$A6]:7201" test -e /tmp/holder.bound
+	export MSCOUNT_SNAP=/tmp/mscount.1001
+	: >"$ARGS"
+	# shellcheck disable=SC2086
+	arg $NIC_TAKE setuid 1001 port valem:v1001 sock 4 udp "$A4" 7300 bind 4 udp "$A4" 7300 \
+		expect=OK
+	out from_7200 drop not_owner 2
+	out from6_7201 drop not_owner 2
+	arg sh "mscount snap" fromnic "$F/to6_7201.bin" expect=v1000 \
+		sh "mscount delta 'to6_7201: reaches uid 1000, not 1001' ingress tuple_hit port 2"
+	run_args "R9 uid 1001: another stack's IPv4 and IPv6 tuples are not its to send from"
+	unset MSCOUNT_SNAP
+	stop "$holder"
+else
+	fail "R9: uid 1000 holds its tuples in the background"
+fi
 
 # R9, uid 1001 in its own namespace has no way in; in init's, a wildcard never answers ARP/ND.
 check "R9 uid 1001: from its own namespace, no port of this switch: nothing to send from" \
