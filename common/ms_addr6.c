@@ -13,9 +13,10 @@
  *
  * An address that gets a number goes into the index in place when its set
  * has room, and the index is rebuilt when it has none or when no free
- * number is left but retired ones: a user who registers and unregisters on
- * fresh addresses in a loop causes a rebuild every 20 to 30 addresses,
- * not one each time.
+ * number is left but a quarter of them are retired (fewer, and the numbers
+ * double instead): a user who registers and unregisters on fresh addresses
+ * in a loop causes a rebuild every 20 addresses or more, not one each time,
+ * however many others are registered.
  */
 #include "ms_addr6_index.h"
 #include "ms_internal.h"
@@ -93,7 +94,10 @@ static enum ms_status addr6_create(struct ms_core *core, const uint8_t *addr, ui
 	struct ms_addr6 *a;
 	enum ms_status st;
 
-	if (!core->addr6_nfree && core->addr6_nretired)
+	/* Recycling costs a rebuild: only when a quarter of the numbers or more
+	 * come back, else the numbers double, so that every rebuild is followed
+	 * by many new addresses before the next. */
+	if (!core->addr6_nfree && core->addr6_nretired >= core->addr6_slots / 4)
 		numbers_recycle(core);
 	if (!core->addr6_nfree && (st = numbers_grow(core)) != MS_OK)
 		return st;

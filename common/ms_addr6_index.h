@@ -37,7 +37,7 @@ _Static_assert(sizeof(struct ms_addr6_set) == 64, "a set is one cache line");
 
 struct ms_addr6_index {
 	uint64_t seed;
-	uint32_t mask;	/* sets - 1; sets is a power of two, 8 or more */
+	uint32_t mask;	/* sets - 1; sets is a power of two, 32 or more */
 	uint32_t shift; /* 64 - log2(sets) */
 	uint32_t used;	/* slots holding an address, retired ones included (writers) */
 	size_t bytes;
