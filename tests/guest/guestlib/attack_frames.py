@@ -34,36 +34,24 @@ def _ahead_ports() -> list[tuple[int, int]]:
     ]
 
 
-def _udp_in(port: int) -> bytes:
+def _ip_between(guest_sends: bool, v6: bool) -> IP | IPv6:
+    """The IP header between the guest and its peer, in either direction."""
+    guest, peer = (GUEST6, PEER6) if v6 else (GUEST4, PEER4)
+    src, dst = (guest, peer) if guest_sends else (peer, guest)
+    return IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
+
+
+def _udp_in(port: int, v6: bool = False) -> bytes:
     return bytes(
         Ether(src=PEER_MAC, dst=GUEST_MAC)
-        / IP(src=PEER4, dst=GUEST4)
+        / _ip_between(False, v6)
         / UDP(sport=5555, dport=port)
         / b"in"
     )
 
 
-def _udp_out(port: int, mac: str = GUEST_MAC) -> bytes:
-    return bytes(
-        Ether(src=mac, dst=PEER_MAC) / IP(src=GUEST4, dst=PEER4) / UDP(sport=port, dport=5555)
-    )
-
-
-def _udp6_in(port: int) -> bytes:
-    return bytes(
-        Ether(src=PEER_MAC, dst=GUEST_MAC)
-        / IPv6(src=PEER6, dst=GUEST6)
-        / UDP(sport=5555, dport=port)
-        / b"in"
-    )
-
-
-def _udp6_out(port: int) -> bytes:
-    return bytes(
-        Ether(src=GUEST_MAC, dst=PEER_MAC)
-        / IPv6(src=GUEST6, dst=PEER6)
-        / UDP(sport=port, dport=5555)
-    )
+def _udp_out(port: int, mac: str = GUEST_MAC, v6: bool = False) -> bytes:
+    return bytes(Ether(src=mac, dst=PEER_MAC) / _ip_between(True, v6) / UDP(sport=port, dport=5555))
 
 
 def _arp_reply(hwsrc: str, psrc: str, eth_src: str = GUEST_MAC) -> bytes:
@@ -89,8 +77,8 @@ def attack_frame_sets() -> dict[str, list[bytes]]:
         sets[f"to_{port}"] = [_udp_in(port)] * 2
         sets[f"from_{port}"] = [_udp_out(port)] * 2
     for port in STACK_PORTS6:
-        sets[f"to6_{port}"] = [_udp6_in(port)] * 2
-        sets[f"from6_{port}"] = [_udp6_out(port)] * 2
+        sets[f"to6_{port}"] = [_udp_in(port, v6=True)] * 2
+        sets[f"from6_{port}"] = [_udp_out(port, v6=True)] * 2
     sets.update(
         {
             # R9: addresses on egress, from the stack that registered udp GUEST4:7200
