@@ -642,8 +642,9 @@ static MS_ALWAYS_INLINE uint64_t fast_check(struct ms_core *core, const uint8_t 
 }
 
 /*
- * Batches: frame i is decided while frame i + 2 * MS_AHEAD has its two
- * buckets prefetched and frame i + 3 * MS_AHEAD its header.  The cache
+ * Batches: frame i is decided while frame i + 2 * MS_AHEAD has its bucket
+ * lines prefetched (ms_table_prefetch()) and frame i + 3 * MS_AHEAD its
+ * header.  The cache
  * misses of a few dozen frames overlap instead of following one another.
  * Frames off the fast path are decided one by one, in order, when their
  * turn comes.  The whole batch is one read-side section: the table and the

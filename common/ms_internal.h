@@ -194,11 +194,29 @@ struct ms_table {
 	uint32_t buckets; /* any number from MS_TABLE_MIN_BUCKETS up: see ms_first_bucket() */
 	uint32_t moves;	  /* bumped in the middle of every move between buckets (readers retry) */
 	uint64_t seed;
+	/* Non-zero while buckets with keys away are common enough that a
+	 * lookup should fetch a key's other bucket with its first (see
+	 * MS_TABLE_AWAY_SHARE). */
+	uint32_t other_pays;
+	uint32_t used;	       /* occupied slots, tuples and claims alike (writers only) */
+	uint32_t away_buckets; /* buckets whose away is not 0 (writers only) */
 	size_t bytes;
-	uint32_t used; /* occupied slots, tuples and claims alike (writers only) */
 	struct ms_deferred deferred;
 	struct ms_bucket bucket[];
 };
+
+/*
+ * A lookup in a large table fetches a key's other bucket alongside its
+ * first only while at least one bucket in this many has keys away.  Each
+ * fetch is a cache line more per frame for every frame, and it is needed
+ * only by the frames whose first bucket has keys away (a miss then looks in
+ * both) or that find their key in its other bucket.  In a table that grew
+ * not long ago that is 3% of buckets (65,536 tuples) and fetching it
+ * anyway cost 2 to 3 ns a frame; as a table fills towards its growth it
+ * reaches 12% to 24% (1,000,000 tuples), and leaving it out then cost up
+ * to 18 ns (bench/README.md).
+ */
+#define MS_TABLE_AWAY_SHARE 16u
 
 /* How far a writer searches for a chain of moves that frees a slot (ms_table.c). */
 #define MS_TABLE_SEARCH_NODES 512u

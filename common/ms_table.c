@@ -132,7 +132,15 @@ static uint32_t entry_first(const struct ms_table *t, const struct ms_entry *e)
  */
 static void away_add(struct ms_table *t, uint32_t first, int delta)
 {
-	MS_STORE_RELEASE(&t->bucket[first].away, t->bucket[first].away + (uint32_t) delta);
+	uint32_t was = t->bucket[first].away, now = was + (uint32_t) delta;
+
+	MS_STORE_RELEASE(&t->bucket[first].away, now);
+	if ((was == 0) != (now == 0)) {
+		t->away_buckets += now ? 1u : (uint32_t) -1;
+		MS_STORE(
+		    &t->other_pays,
+		    (uint32_t) ((uint64_t) t->away_buckets * MS_TABLE_AWAY_SHARE >= t->buckets));
+	}
 }
 
 /* A tally into the entry's counters (writers, or a reader whose tally is full). */

@@ -155,13 +155,17 @@ static inline uint32_t ms_other_bucket(const struct ms_table *t, uint32_t bucket
 /* Below this many buckets (256 KiB) the table stays in cache and prefetching only costs. */
 #define MS_TABLE_LARGE_BUCKETS 4096u
 
-/* Both buckets of a key: where it may be, and where a miss must look too. */
+/*
+ * A key's first bucket, and its other one (where a miss must look too when
+ * the first has keys away) while the table says that pays.
+ */
 static inline void ms_table_prefetch(const struct ms_table *table, uint64_t hash, uint64_t check)
 {
 	uint32_t first = ms_first_bucket(table, hash);
 
 	MS_PREFETCH(&table->bucket[first]);
-	MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
+	if (MS_LOAD(&table->other_pays))
+		MS_PREFETCH(&table->bucket[ms_other_bucket(table, first, check)]);
 }
 
 /* An address record's key against a lookup's (other entries have none: the check word is it). */
@@ -352,7 +356,6 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe(struct ms_table *t, uint64_
 	uint32_t first = ms_first_bucket(t, ms_hash4(check, t->seed));
 	uint32_t moves = MS_LOAD_ACQUIRE(&t->moves);
 	struct ms_bucket *b = &t->bucket[first];
-	struct ms_bucket *other;
 	unsigned mask;
 
 	if (t->buckets < MS_TABLE_LARGE_BUCKETS) {
@@ -363,12 +366,14 @@ static MS_ALWAYS_INLINE enum ms_probe ms_table_probe(struct ms_table *t, uint64_
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS : MS_PROBE_UNSURE;
 	}
-	other = &t->bucket[ms_other_bucket(t, first, check)];
-	MS_PREFETCH(other);
+	if (MS_LOAD(&t->other_pays)) /* MS_TABLE_AWAY_SHARE */
+		MS_PREFETCH(&t->bucket[ms_other_bucket(t, first, check)]);
 	mask = ms_bucket_mask(b, check);
 	if (MS_UNLIKELY(!mask)) {
-		mask = MS_LOAD_ACQUIRE(&b->away) ? ms_bucket_mask(other, check) : 0u;
-		b = other;
+		if (MS_LOAD_ACQUIRE(&b->away)) {
+			b = &t->bucket[ms_other_bucket(t, first, check)];
+			mask = ms_bucket_mask(b, check);
+		}
 		if (!mask) {
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			return MS_LIKELY(MS_LOAD(&t->moves) == moves) ? MS_PROBE_MISS
