@@ -644,11 +644,11 @@ static MS_ALWAYS_INLINE uint64_t fast_check(struct ms_core *core, const uint8_t 
 /*
  * Batches: frame i is decided while frame i + 2 * MS_AHEAD has its bucket
  * lines prefetched (ms_table_prefetch()) and frame i + 3 * MS_AHEAD its
- * header.  The cache
- * misses of a few dozen frames overlap instead of following one another.
- * Frames off the fast path are decided one by one, in order, when their
- * turn comes.  The whole batch is one read-side section: the table and the
- * address indexes read ahead stay valid memory until it ends.
+ * header.  The cache misses of a few dozen frames overlap instead of
+ * following one another.  Frames off the fast path are decided one by one,
+ * in order, when their turn comes.  The whole batch is one read-side
+ * section: the table and the address indexes read ahead stay valid memory
+ * until it ends.
  */
 #define MS_AHEAD 8u
 #define MS_RING	 32u /* > 2 * MS_AHEAD, a power of two */

@@ -208,13 +208,13 @@ struct ms_table {
 /*
  * A lookup in a large table fetches a key's other bucket alongside its
  * first only while at least one bucket in this many has keys away.  Each
- * fetch is a cache line more per frame for every frame, and it is needed
- * only by the frames whose first bucket has keys away (a miss then looks in
- * both) or that find their key in its other bucket.  In a table that grew
- * not long ago that is 3% of buckets (65,536 tuples) and fetching it
- * anyway cost 2 to 3 ns a frame; as a table fills towards its growth it
- * reaches 12% to 24% (1,000,000 tuples), and leaving it out then cost up
- * to 18 ns (bench/README.md).
+ * fetch is a cache line more for every frame, and it is needed only by the
+ * frames whose first bucket has keys away (a miss then looks in both) or
+ * that find their key in its other bucket.  Runs of ports on a few
+ * addresses spread evenly: 3% of buckets at 65,536 such tuples, where the
+ * fetch cost 2 to 3 ns a frame, 12% to 23% at 1,000,000, where leaving it
+ * out cost up to 18 ns.  Random keys leave a quarter or more of buckets
+ * with keys away, and keep the fetch (docs/design.md).
  */
 #define MS_TABLE_AWAY_SHARE 16u
 
