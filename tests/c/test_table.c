@@ -6,26 +6,12 @@
 #include "ms_test.h"
 #include "multistack/ms_core.h"
 #include "multistack/ms_user.h"
-
-static struct ms_tuple v4(uint8_t proto, uint32_t addr, uint16_t port)
-{
-	struct ms_tuple t;
-
-	memset(&t, 0, sizeof(t));
-	t.family = MS_FAMILY_INET;
-	t.proto = proto;
-	t.port = port;
-	t.addr[0] = (uint8_t) (addr >> 24);
-	t.addr[1] = (uint8_t) (addr >> 16);
-	t.addr[2] = (uint8_t) (addr >> 8);
-	t.addr[3] = (uint8_t) addr;
-	return t;
-}
+#include "tuples.h"
 
 static void test_writer_results(void)
 {
 	struct ms_core *core;
-	struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000002, 53), bad = t;
+	struct ms_tuple t = tuple_v4(MS_PROTO_UDP, 0x0a000002, 53), bad = t;
 	void *cookie = NULL;
 	int token = 7;
 
@@ -57,7 +43,8 @@ static void test_writer_results(void)
 static void test_wildcard(void)
 {
 	struct ms_core *core;
-	struct ms_tuple any = v4(MS_PROTO_TCP, 0, 80), one = v4(MS_PROTO_TCP, 0x0a000002, 80);
+	struct ms_tuple any = tuple_v4(MS_PROTO_TCP, 0, 80),
+			one = tuple_v4(MS_PROTO_TCP, 0x0a000002, 80);
 
 	CHECK_EQ(ms_core_create(&core), MS_OK);
 	CHECK_EQ(ms_bind(core, &any, 5, NULL), MS_OK);
@@ -88,8 +75,8 @@ static void test_unbind_owner(void)
 
 	CHECK_EQ(ms_core_create(&core), MS_OK);
 	for (p = 1; p <= 100; p++) {
-		struct ms_tuple a = v4(MS_PROTO_UDP, 0x0a000001 + (p % 3), p);
-		struct ms_tuple b = v4(MS_PROTO_TCP, 0x0a000001 + (p % 3), p);
+		struct ms_tuple a = tuple_v4(MS_PROTO_UDP, 0x0a000001 + (p % 3), p);
+		struct ms_tuple b = tuple_v4(MS_PROTO_TCP, 0x0a000001 + (p % 3), p);
 
 		CHECK_EQ(ms_bind(core, &a, 1, NULL), MS_OK);
 		CHECK_EQ(ms_bind(core, &b, 2, NULL), MS_OK);
@@ -99,8 +86,8 @@ static void test_unbind_owner(void)
 	CHECK_EQ(released, 100);
 	CHECK_EQ(ms_count(core), 100);
 	for (p = 1; p <= 100; p++) {
-		struct ms_tuple a = v4(MS_PROTO_UDP, 0x0a000001 + (p % 3), p);
-		struct ms_tuple b = v4(MS_PROTO_TCP, 0x0a000001 + (p % 3), p);
+		struct ms_tuple a = tuple_v4(MS_PROTO_UDP, 0x0a000001 + (p % 3), p);
+		struct ms_tuple b = tuple_v4(MS_PROTO_TCP, 0x0a000001 + (p % 3), p);
 
 		CHECK_EQ(ms_lookup(core, &a), -1);
 		CHECK_EQ(ms_lookup(core, &b), 2);
@@ -122,7 +109,7 @@ static void test_million(void)
 	CHECK_EQ(ms_core_create(&core), MS_OK);
 	before = ms_memory_bytes(core);
 	for (i = 0; i < n; i++) {
-		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
+		struct ms_tuple t = tuple_v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
 
 		if (ms_bind(core, &t, (uint16_t) (i % 200), NULL) != MS_OK) {
 			CHECK(!"bind failed");
@@ -135,7 +122,7 @@ static void test_million(void)
 	 * table grows by a quarter at 90%.  At most 64 bytes a tuple. */
 	CHECK((ms_memory_bytes(core) - before) / n < 32 + 64 / (3 * 0.72) + 1);
 	for (i = 0; i < n; i += 7) {
-		struct ms_tuple t = v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
+		struct ms_tuple t = tuple_v4(MS_PROTO_UDP, 0x0a000000 + (i >> 16), (uint16_t) i);
 
 		CHECK_EQ(ms_lookup(core, &t), i % 200);
 	}

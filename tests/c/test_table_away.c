@@ -17,6 +17,7 @@
 #include "ms_test.h"
 #include "multistack/ms_core.h"
 #include "multistack/ms_user.h"
+#include "tuples.h"
 
 #define TUPLES 40000u
 
@@ -28,21 +29,6 @@ static uint32_t rng(void)
 	rng_state ^= rng_state >> 17;
 	rng_state ^= rng_state << 5;
 	return rng_state;
-}
-
-static struct ms_tuple tuple_at(uint32_t addr, uint16_t port)
-{
-	struct ms_tuple t;
-
-	memset(&t, 0, sizeof(t));
-	t.family = MS_FAMILY_INET;
-	t.proto = MS_PROTO_UDP;
-	t.port = port;
-	t.addr[0] = 10;
-	t.addr[1] = (uint8_t) (addr >> 16);
-	t.addr[2] = (uint8_t) (addr >> 8);
-	t.addr[3] = (uint8_t) addr;
-	return t;
 }
 
 static uint32_t buckets_with_keys_away(const struct ms_table *t)
@@ -144,8 +130,9 @@ static void test_away_count_follows_the_buckets(void)
 	 * more often. */
 	while (n < TUPLES) {
 		tuples[n] = n < TUPLES / 2
-				? tuple_at(1, (uint16_t) (2 + 2 * n))
-				: tuple_at(rng() & 0xffffffu, (uint16_t) (rng() & 0xfffeu) | 2u);
+				? tuple_v4(MS_PROTO_UDP, 0x0a000001, (uint16_t) (2 + 2 * n))
+				: tuple_v4(MS_PROTO_UDP, 0x0a000000 | (rng() & 0xffffffu),
+					   (uint16_t) (rng() & 0xfffeu) | 2u);
 		owners[n] = (uint16_t) (1 + n % 200);
 		if (ms_bind(core, &tuples[n], owners[n], NULL) != MS_OK)
 			continue; /* drawn twice */
