@@ -213,8 +213,8 @@ struct ms_table {
  * that find their key in its other bucket.  Runs of ports on a few
  * addresses spread evenly: 3% of buckets at 65,536 such tuples, where the
  * fetch cost 2 to 3 ns a frame, 12% to 23% at 1,000,000, where leaving it
- * out cost up to 18 ns in one run.  Random keys leave a quarter or more of buckets
- * with keys away, and keep the fetch (docs/design.md).
+ * out cost up to 18 ns in one run.  Random keys leave a quarter or more of
+ * buckets with keys away, and keep the fetch (docs/design.md).
  */
 #define MS_TABLE_AWAY_SHARE 16u
 

@@ -67,11 +67,12 @@ netmap_unload() { run rmmod netmap; }
 # The module's reference count, as lsmod shows it ("-" when not loaded).
 mod_refcount() { awk -v m="$1" '$1 == m { print $3; found = 1 } END { if (!found) print "-" }' /proc/modules; }
 
-# status_counter DIR REASON VERDICT: packets of one counter line of /proc/net/multistack (0 if absent).
+# status_counter DIR REASON VERDICT [FILE]: packets of one counter line of /proc/net/multistack,
+# or of a copy of it (0 if absent).
 status_counter() {
 	awk -v d="dir=$1" -v r="reason=$2" -v v="verdict=$3" '
 		$1 == "counter" && $2 == d && $3 == r && $4 == v { split($5, p, "="); n += p[2] }
-		END { print n + 0 }' /proc/net/multistack
+		END { print n + 0 }' "${4:-/proc/net/multistack}"
 }
 
 # status_regs: the number of registration lines.
@@ -162,6 +163,16 @@ bg() {
 		i=$((i + 1))
 	done
 	[ -e "/tmp/$name.ready" ]
+}
+
+# wait_for_file PATH TENTHS: waits until PATH exists, for at most TENTHS tenths of a second.
+wait_for_file() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt "$2" ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
 }
 
 # stop PID: kill -9 and reap.

@@ -70,9 +70,8 @@ if bg holder mstest setuid 1000 port valem:v1000 ready /tmp/holder.ready \
 	sock 4 udp "$A4" 7200 bind 4 udp "$A4" 7200 expect=OK \
 	sock 6 udp "$A6" 7201 bind 6 udp "$A6" 7201 expect=OK ready /tmp/holder.bound pause; then
 	holder=$BG_PID
-	i=0
-	while [ ! -e /tmp/holder.bound ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
-	check "R9: uid 1000 holds udp $A4:7200 and udp [$A6]:7201" test -e /tmp/holder.bound
+	check "R9: uid 1000 holds udp $A4:7200 and udp [$A6]:7201" \
+		wait_for_file /tmp/holder.bound 100
 	export MSCOUNT_SNAP=/tmp/mscount.1001
 	: >"$ARGS"
 	# shellcheck disable=SC2086
@@ -125,9 +124,8 @@ if bg early mstest setuid 1000 port valem:v1000 ready /tmp/early.ready \
 		NIC_TAKE="take /tmp/nic.sock nic=valem:veth0"
 	fi
 	check "multistack loads" insmod "$MS_KO/multistack.ko"
-	i=0
-	while [ ! -e /tmp/early.bound ] && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
-	check "R10: uid 1000 registered 7200 once multistack was live" test -e /tmp/early.bound
+	check "R10: uid 1000 registered 7200 once multistack was live" \
+		wait_for_file /tmp/early.bound 300
 	# shellcheck disable=SC2086
 	check "R10: frames for the kernel are dropped and counted, not sent to port 0" \
 		mstest $NIC_TAKE sh "mscount snap" fromnic "$F/udp4_miss.bin" expect=drop \
