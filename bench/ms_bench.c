@@ -16,8 +16,10 @@
  * figure is the median of the rounds, in thread CPU time.  baseline / floor
  * is the ratio no classifier that reads the frame can beat on this machine.
  *
- * One JSON object per line on stdout; `nox -s bench` collects them.
- * usage: ms_bench [--sizes 1,1000,...] [--seconds S] [--rounds R] [--only CASE]
+ * One JSON object per line on stdout; `nox -s bench` collects them.  With
+ * --probe, the machine's state is measured at the start and at the end of
+ * the run (machine_probe.h), so that runs on different days can be told apart.
+ * usage: ms_bench [--sizes 1,1000,...] [--seconds S] [--rounds R] [--only CASE] [--probe]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include <time.h>
 
 #include "baseline2015.h"
+#include "machine_probe.h"
 #include "multistack/ms_core.h"
 #include "multistack/ms_os.h"
 #include "multistack/ms_user.h"
@@ -571,8 +574,22 @@ static uint32_t parse_sizes(const char *arg, uint32_t *sizes, uint32_t max)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ms_bench [--sizes A,B,...] [--seconds S] [--rounds R] "
-			"[--only CASE]\n");
+			"[--only CASE] [--probe]\n");
 	return 2;
+}
+
+static void print_probe(const char *when)
+{
+	struct machine_probe p;
+
+	if (!machine_probe_run(&p)) {
+		fprintf(stderr, "ms_bench: no memory for the machine probe's 256 MiB\n");
+		exit(1);
+	}
+	printf("{\"case\": \"machine\", \"when\": \"%s\", \"chain_step_ns\": %.3f, "
+	       "\"adds_per_ns\": %.2f, \"dram_load_ns\": %.1f}\n",
+	       when, p.chain_step_ns, p.adds_per_ns, p.dram_load_ns);
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -581,9 +598,15 @@ int main(int argc, char **argv)
 	unsigned rounds = 5;
 	double seconds = 1.0;
 	const char *only = NULL;
-	int i;
+	int i, probe = 0;
 
-	for (i = 1; i + 1 < argc; i += 2) {
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--probe")) {
+			probe = 1;
+			continue;
+		}
+		if (i + 1 == argc)
+			return usage();
 		if (!strcmp(argv[i], "--sizes"))
 			nsizes = parse_sizes(argv[i + 1], sizes, 16);
 		else if (!strcmp(argv[i], "--seconds"))
@@ -594,9 +617,12 @@ int main(int argc, char **argv)
 			only = argv[i + 1];
 		else
 			return usage();
+		i++;
 	}
-	if (i != argc || rounds < 1 || rounds > MAX_ROUNDS || !(seconds > 0) || !nsizes)
+	if (rounds < 1 || rounds > MAX_ROUNDS || !(seconds > 0) || !nsizes)
 		return usage();
+	if (probe)
+		print_probe("start");
 	for (s = 0; s < nsizes; s++) {
 		struct tables t[2] = { { 0 }, { 0 } }; /* IPv4, IPv6 */
 		int k, o, f;
@@ -629,5 +655,7 @@ int main(int argc, char **argv)
 			tables_free(&t[f]);
 		}
 	}
+	if (probe)
+		print_probe("end");
 	return 0;
 }

@@ -5,7 +5,10 @@ batches), the baseline and the floor (only
 the frame bytes any classifier must read) interleaved, in one process, on the same frames, and
 reports medians of several rounds; baseline / floor is the ceiling no classifier reading the frame
 can beat on this machine. Only ratios from one run are compared (these machines are noisy); the
-issue's goals are reported, never asserted, each ratio goal with the ceiling beside it.
+issue's goals are reported, never asserted, each ratio goal with the ceiling beside it. The
+machine's state at the start and the end of the run (its clock, the issue width left to the
+benchmark, the latency of memory: `bench/machine_probe.h`) goes into the report, so that runs can
+be told apart.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ RATIO_GOALS = {65536: 5.0, 1000000: 100.0}
 BYTES_PER_TUPLE_GOAL = 64.0
 GOAL_CASES = ("ingress_ipv4_hit", "ingress_ipv6_hit", "egress_ipv4")
 # The report's layout; 3 added floor_ns and ratio_ceiling to results, ceiling to ratio targets;
-# 4 added core_ahead_ns and ratio_ahead (frame by frame with the kernel's look-ahead).
-SCHEMA = 4
+# 4 added core_ahead_ns and ratio_ahead (frame by frame with the kernel's look-ahead); 5 added
+# machine.probes.
+SCHEMA = 5
 # How the core was called: alone, as the kernel's lookup is (one frame, the next ones hinted), in
 # batches (userspace callers holding a whole batch).
 MODES = ("per_frame", "ahead", "batched")
@@ -82,6 +86,15 @@ def goal_line(target: dict[str, Any]) -> str:
     return line + f"(NOT met; unreachable on this machine: ceiling {target['ceiling']:.1f}x)"
 
 
+def probe_line(probe: Case) -> str:
+    """One machine probe as printed."""
+    step, adds, load = probe["chain_step_ns"], probe["adds_per_ns"], probe["dram_load_ns"]
+    return (
+        f"machine at the {probe['when']}: a multiply-add chain step {step:.3f} ns, "
+        f"{adds:.2f} independent adds per ns, a DRAM load {load:.1f} ns"
+    )
+
+
 def _log_results(session: nox.Session, results: list[Case], memory: list[Case]) -> None:
     session.log(
         f"{'case':<18} {'order':<6} {'tuples':>8} {'core/frame':>11} {'core/ahead':>11} "
@@ -118,6 +131,7 @@ def make_report(command: list[str], output: str, classify: dict[str, Any] | None
             "python": platform.python_version(),
             # figures from a loaded machine read differently: the 1, 5 and 15 minute load
             "load_average": [round(x, 2) for x in os.getloadavg()],
+            "probes": [c for c in lines if c["case"] == "machine"],
         },
         "command": command[1:],
         "results": results,
@@ -145,7 +159,7 @@ def run(session: nox.Session, posargs: list[str]) -> None:
 
     builddir = userspace.build(session, "user")
     command = [str(builddir / "bench" / "ms_bench"), "--seconds", args.seconds]
-    command += ["--rounds", args.rounds, "--sizes", args.sizes]
+    command += ["--rounds", args.rounds, "--sizes", args.sizes, "--probe"]
     if args.only:
         command += ["--only", args.only]
     output = commands.run(command, output=commands.Output.CAPTURE).stdout
@@ -159,6 +173,8 @@ def run(session: nox.Session, posargs: list[str]) -> None:
                 f"(CPU), {figures['packets_per_second_wall']:>12,.0f} (wall)"
             )
     session.log("load average " + " ".join(f"{x:.2f}" for x in report["machine"]["load_average"]))
+    for probe in report["machine"]["probes"]:
+        session.log(probe_line(probe))
     for t in report["targets"]:
         session.log(goal_line(t))
     if args.json:

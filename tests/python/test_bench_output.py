@@ -71,10 +71,38 @@ def test_memory_of_both_designs_per_family(lines: list[dict[str, object]]) -> No
     assert set(rates) == {1, 1000, 2000} and all(v > 0 for v in rates.values())  # type: ignore[operator]
 
 
+def test_without_probe_the_machine_is_not_measured(lines: list[dict[str, object]]) -> None:
+    assert not [line for line in lines if line["case"] == "machine"]
+
+
+def test_the_machine_is_measured_at_the_start_and_the_end() -> None:
+    """--probe, as `nox -s bench` passes it: the machine's state goes into the report."""
+    if not BENCH.is_file():
+        pytest.skip(f"the benchmark is not built ({BENCH})")
+    command = [str(BENCH), "--sizes", "1", "--seconds", "0.01", "--rounds", "1", "--probe"]
+    command += ["--only", "ingress_ipv4_hit"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    lines = [json.loads(line) for line in output.splitlines()]
+    # Before the first case and after the last line of the run.
+    assert lines[0]["case"] == "machine" and lines[0]["when"] == "start"
+    assert lines[-1]["case"] == "machine" and lines[-1]["when"] == "end"
+    report = bench.make_report(command, output, None)
+    probes = report["machine"]["probes"]
+    assert [p["when"] for p in probes] == ["start", "end"]
+    for p in probes:
+        assert set(p) == {"case", "when", "chain_step_ns", "adds_per_ns", "dram_load_ns"}
+        assert p["chain_step_ns"] > 0 and p["adds_per_ns"] > 0 and p["dram_load_ns"] > 0
+        line = bench.probe_line(p)
+        assert line.startswith(f"machine at the {p['when']}: a multiply-add chain step ")
+    assert len(report["results"]) == 2  # the probes are not taken for results
+    json.dumps(report)
+
+
 def test_bad_arguments_are_refused() -> None:
     if not BENCH.is_file():
         pytest.skip(f"the benchmark is not built ({BENCH})")
-    for args in (["--rounds", "0"], ["--seconds", "0"], ["--sizes", "0"], ["--frobnicate", "1"]):
+    bad = (["--rounds", "0"], ["--seconds", "0"], ["--sizes", "0"], ["--frobnicate", "1"])
+    for args in (*bad, ["--probe", "--rounds"], ["--sizes"]):
         proc = subprocess.run([str(BENCH), *args], capture_output=True, text=True, check=False)
         assert proc.returncode == 2 and "usage" in proc.stderr
 
@@ -87,7 +115,8 @@ def test_report_of_a_real_run_carries_floor_and_ceilings() -> None:
     command += ["--only", "ingress_ipv4_hit"]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     report = bench.make_report(command, output, None)
-    assert report["schema"] == 4 and len(report["machine"]["load_average"]) == 3
+    assert report["schema"] == 5 and len(report["machine"]["load_average"]) == 3
+    assert report["machine"]["probes"] == []  # ms_bench measures the machine only with --probe
     assert {(r["order"], r["tuples"]) for r in report["results"]} == {
         ("ring", 65536),
         ("random", 65536),
