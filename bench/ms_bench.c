@@ -24,9 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "baseline2015.h"
+#include "cpu_time.h"
 #include "machine_probe.h"
 #include "multistack/ms_core.h"
 #include "multistack/ms_os.h"
@@ -39,14 +39,6 @@
 #define VERIFY_MAX  4096u
 #define OWNER	    1u
 #define MAX_ROUNDS  15u
-
-static double cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
-}
 
 static uint64_t rng_state = 0x853c49e6748fea9bull;
 
