@@ -7,6 +7,7 @@
 
 #include "cpu_time.h"
 #include "multistack/ms_os.h"
+#include "xorshift.h"
 
 #define CHAIN_STEPS 20000000L
 #define ADD_ROUNDS  20000000L /* eight additions each */
@@ -81,10 +82,7 @@ static double dram_load_ns(void)
 	for (i = n - 1; i > 0; i--) {
 		uint64_t j, swap;
 
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		j = rng % i;
+		j = xorshift64(&rng) % i;
 		swap = lines[i * LINE_WORDS];
 		lines[i * LINE_WORDS] = lines[j * LINE_WORDS];
 		lines[j * LINE_WORDS] = swap;

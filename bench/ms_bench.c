@@ -31,6 +31,7 @@
 #include "multistack/ms_core.h"
 #include "multistack/ms_os.h"
 #include "multistack/ms_user.h"
+#include "xorshift.h"
 
 #define BATCH	    256u  /* VALE forwards up to 1,024 frames at a time (NM_BDG_BATCH) */
 #define CHUNK	    1024u /* frames between two looks at the clock */
@@ -44,10 +45,7 @@ static uint64_t rng_state = 0x853c49e6748fea9bull;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t) rng_state;
+	return (uint32_t) xorshift64(&rng_state);
 }
 
 static void shuffle(uint32_t *v, uint32_t n)
